@@ -1,0 +1,91 @@
+// The operations of the build graph: a closed set of plain value structs (std::variant),
+// so a new kind fails to compile wherever it is not handled. Only semantic fields live
+// here; names, progress labels and source lines are VertexMeta and stay out of the key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace mab::engine::graph {
+
+// An empty filesystem (FROM scratch).
+struct ScratchSource {
+    bool operator==(const ScratchSource&) const = default;
+};
+
+// Files from a build context on the client ("context", or a named context).
+struct LocalSource {
+    std::string name;                           // "context"
+    std::vector<std::string> exclude_patterns;  // .dockerignore patterns (issue 5)
+    bool operator==(const LocalSource&) const = default;
+};
+
+// A user and group for created files: numeric ids, or names resolved against the
+// destination root's /etc/passwd and /etc/group when the op runs.
+struct ChownSpec {
+    std::string user;   // "1000" or "app"
+    std::string group;  // "" = the user's primary group (or same as uid if numeric)
+    bool operator==(const ChownSpec&) const = default;
+};
+
+// Copy from input `source_input` (1-based among the op's inputs; 0 is the base) path
+// `src` to `dest` in the base. Docker COPY/ADD semantics:
+//  - src may hold wildcards (filepath.Match per component) when allow_wildcard;
+//  - a directory's contents are copied, not the directory itself;
+//  - dest ending in "/" (dest_is_dir) or several sources: dest is a directory;
+//  - missing destination parents are created (0755, chown applied to created dirs).
+struct CopyAction {
+    int source_input = 1;
+    std::string src;
+    std::string dest;                  // absolute in-image path ("/app/")
+    bool dest_is_dir = false;          // dest ended with "/" (or several sources)
+    bool allow_wildcard = true;
+    bool follow_symlinks = true;       // the top-level src symlink is followed (in-root)
+    bool preserve_owner = false;       // COPY --from keeps owners; the context gives 0:0
+    bool unpack_archives = false;      // ADD: local tar archives are extracted
+    std::optional<ChownSpec> chown;
+    std::optional<uint32_t> chmod;     // permission bits (07777) for copied entries
+    bool operator==(const CopyAction&) const = default;
+};
+
+struct MkdirAction {
+    std::string path;
+    uint32_t mode = 0755;
+    bool make_parents = true;
+    std::optional<ChownSpec> chown;
+    bool operator==(const MkdirAction&) const = default;
+};
+
+struct MkfileAction {
+    std::string path;
+    uint32_t mode = 0644;
+    std::string data;
+    std::optional<ChownSpec> chown;
+    bool operator==(const MkfileAction&) const = default;
+};
+
+struct RmAction {
+    std::string path;
+    bool allow_not_found = true;
+    bool operator==(const RmAction&) const = default;
+};
+
+using FileAction = std::variant<CopyAction, MkdirAction, MkfileAction, RmAction>;
+
+// File actions applied in order to a copy of input 0 (the base); produces one layer.
+struct FileOp {
+    std::vector<FileAction> actions;
+    std::optional<int64_t> created_dir_mtime;  // mtime for directories the op creates
+    bool operator==(const FileOp&) const = default;
+};
+
+using Op = std::variant<ScratchSource, LocalSource, FileOp>;
+
+// One line that names the op and all its semantic fields in a fixed order; it is both
+// the graph dump format and (with the inputs' digests) what the vertex digest hashes.
+std::string describe_op(const Op& op);
+
+} // namespace mab::engine::graph

@@ -1,0 +1,41 @@
+// Progress events from the engine. The engine emits; cli/ renders (plain or tty).
+// Implementations must be thread-safe: vertices may run in parallel.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "oci/digest.hpp"
+
+namespace mab::engine {
+
+struct VertexInfo {
+    oci::Digest digest;
+    std::string description;
+};
+
+class ProgressSink {
+public:
+    virtual ~ProgressSink() = default;
+    virtual void started(const VertexInfo& vertex) = 0;
+    virtual void cached(const VertexInfo& vertex) = 0;
+    virtual void finished(const VertexInfo& vertex, double seconds) = 0;
+    virtual void failed(const VertexInfo& vertex, double seconds, std::string_view message) = 0;
+    // Output of a running vertex (a RUN's stdout/stderr), in chunks.
+    virtual void log(const VertexInfo& vertex, std::string_view text) = 0;
+    // A message not tied to a vertex ("exporting to oci image format").
+    virtual void note(std::string_view text) = 0;
+};
+
+// Discards everything (library callers and tests that do not care).
+class NullProgress : public ProgressSink {
+public:
+    void started(const VertexInfo&) override {}
+    void cached(const VertexInfo&) override {}
+    void finished(const VertexInfo&, double) override {}
+    void failed(const VertexInfo&, double, std::string_view) override {}
+    void log(const VertexInfo&, std::string_view) override {}
+    void note(std::string_view) override {}
+};
+
+} // namespace mab::engine

@@ -1,0 +1,24 @@
+// What solving a vertex yields: an immutable filesystem and the layers that build it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "oci/digest.hpp"
+#include "snapshotter/layer.hpp"
+
+namespace mab::engine {
+
+struct LayerRecord {
+    snapshotter::Layer layer;
+    oci::Digest vertex;        // the vertex that produced it
+    std::string description;   // its progress label, for image history
+};
+
+struct Ref {
+    std::filesystem::path rootfs;     // read-only from here on
+    std::vector<LayerRecord> layers;  // bottom first; empty for scratch and sources
+};
+
+} // namespace mab::engine

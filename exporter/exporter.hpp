@@ -1,0 +1,55 @@
+// The exporter's front door: what was built (plain oci data, no engine types) and
+// where it goes. Each output type lives in a file of its own.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/compression.hpp"
+#include "oci/content_store.hpp"
+#include "oci/descriptor.hpp"
+#include "oci/image.hpp"
+#include "oci/platform.hpp"
+
+namespace mab::exporter {
+
+// One platform's image as the engine produced it. `config` has diff_ids and history
+// filled; `layers` are blobs in the content store matching diff_ids one to one.
+struct PlatformImage {
+    oci::ImageConfig config;
+    std::vector<oci::Descriptor> layers;
+    std::filesystem::path rootfs;     // the final filesystem, for local/tar outputs
+};
+
+struct ImageSet {
+    std::vector<PlatformImage> images;  // in --platform order
+};
+
+enum class OutputType { oci, docker, local, tar };
+
+// `-o` parsed into types (cli/output_flag.cpp does the parsing).
+struct OutputSpec {
+    OutputType type = OutputType::oci;
+    std::string dest;                       // path, or "-" for stdout
+    bool tar = true;                        // oci: false writes a layout directory
+    std::optional<bool> oci_mediatypes;     // default: true for oci, false for docker
+    oci::Compression compression = oci::Compression::gzip;
+    std::optional<int> compression_level;
+    std::vector<std::string> names;         // name= and -t, normalised references
+    std::optional<int64_t> source_date_epoch;
+
+    bool uses_oci_mediatypes() const { return oci_mediatypes.value_or(type != OutputType::docker); }
+};
+
+struct ExportResult {
+    oci::Descriptor root;          // the index (several platforms) or the manifest
+    oci::Digest config_digest;     // single platform: its config (docker's image ID)
+};
+
+// Writes the images as `spec` says; nothing partial is left behind on failure.
+ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store);
+
+} // namespace mab::exporter

@@ -1,0 +1,53 @@
+// The Dockerfile frontend's front door: parse a Dockerfile once, then lower it once per
+// target platform into engine graph states plus the image config the stage defines.
+// Nothing here runs anything.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/graph/vertex.hpp"
+#include "oci/image.hpp"
+#include "oci/platform.hpp"
+
+namespace mab::dockerfile {
+
+struct ParsedDockerfile;  // parser.hpp
+
+// Parses the Dockerfile text. `file_name` is used in error locations ("Dockerfile").
+// Syntax errors throw mab::Error(dockerfile) with a SourceSpan.
+std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std::string& file_name);
+
+struct LowerRequest {
+    std::map<std::string, std::string> build_args;  // --build-arg
+    std::string target;                             // --target; empty: the last stage
+    oci::Platform target_platform;
+    oci::Platform build_platform;
+    std::map<std::string, std::string> labels;      // --label, applied last
+    std::optional<int64_t> source_date_epoch;
+};
+
+// One step of image history; steps that create a layer name the vertex that makes it,
+// so the exporter can mark steps whose change turned out empty as empty_layer.
+struct HistoryStep {
+    std::string created_by;          // "COPY a.txt /app/ # buildkit" style text
+    std::optional<oci::Digest> layer_vertex;
+};
+
+struct LoweredImage {
+    engine::graph::State rootfs;
+    oci::ImageConfig config;         // platform and runtime config; no diff_ids or history
+    std::vector<HistoryStep> history;
+    std::vector<std::string> warnings;  // "Dockerfile:3: ..." (unused build args, …)
+};
+
+// Lowers the stage named by request.target (or the last one) for one platform.
+// Errors (unknown stage, unsupported instruction, bad flags) throw Error(dockerfile)
+// with the instruction's SourceSpan.
+LoweredImage lower(const ParsedDockerfile& dockerfile, const LowerRequest& request);
+
+} // namespace mab::dockerfile

@@ -1,0 +1,31 @@
+// Streaming compressors for layer blobs: a Sink receives bytes; a compressor is a Sink
+// that forwards compressed bytes to another Sink. Nothing holds a whole layer.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mab::oci {
+
+class Sink {
+public:
+    virtual ~Sink() = default;
+    virtual void write(const void* data, size_t size) = 0;
+    // Flushes everything; no write() may follow.
+    virtual void finish() = 0;
+};
+
+enum class Compression { none, gzip, zstd };
+
+// "gzip" | "zstd" | "uncompressed"; anything else throws Error(usage) with a hint.
+Compression parse_compression(std::string_view name);
+std::string compression_name(Compression c);
+
+// level: nullopt means the format's default (gzip 6 — as Go's default used by buildx; zstd 3).
+// gzip output is deterministic: no name, mtime 0, OS byte 255 ("unknown").
+std::unique_ptr<Sink> make_compressor(Compression c, std::optional<int> level, Sink& out);
+
+} // namespace mab::oci
