@@ -1,1 +1,79 @@
-// placeholder: being written
+#include "exporter/exporter.hpp"
+
+#include <filesystem>
+
+#include "base/error.hpp"
+#include "base/temp_dir.hpp"
+#include "exporter/docker_archive.hpp"
+#include "exporter/image_assembly.hpp"
+#include "exporter/local_output.hpp"
+#include "exporter/oci_layout.hpp"
+#include "exporter/output_file.hpp"
+
+namespace mab::exporter {
+
+namespace {
+
+ExportResult result_of(const AssembledImages& assembled) {
+    ExportResult result;
+    result.root = assembled.root;
+    if (assembled.config_digests.size() == 1) result.config_digest = assembled.config_digests.front();
+    return result;
+}
+
+void require_dest(const OutputSpec& spec, const char* type) {
+    if (spec.dest.empty())
+        throw Error(ErrorKind::usage,
+                    std::string("output type ") + type + " needs a destination: -o type=" + type +
+                        ",dest=<path> (or dest=- for stdout)");
+}
+
+ExportResult export_oci(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
+    require_dest(spec, "oci");
+    AssembledImages assembled = assemble_images(images, spec.uses_oci_mediatypes(), store);
+    if (!spec.tar) {
+        if (spec.dest == "-") throw Error(ErrorKind::usage, "output type oci with tar=false needs a directory, not dest=-");
+        write_layout_dir(assembled, spec.names, store, spec.dest);
+    } else {
+        OutputFile file(spec.dest);
+        write_layout_tar(assembled, spec.names, store, file.fd(), spec.source_date_epoch.value_or(0));
+        file.commit();
+    }
+    return result_of(assembled);
+}
+
+ExportResult export_docker(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
+    require_dest(spec, "docker");
+    if (images.images.size() > 1)
+        throw Error(ErrorKind::usage, "docker exporter does not currently support exporting manifest lists")
+            .with_hint("build one platform per docker tarball, or use -o type=oci,dest=out.tar for a "
+                       "multi-platform image (podman load and skopeo read it)");
+    AssembledImages assembled = assemble_images(images, spec.uses_oci_mediatypes(), store);
+    OutputFile file(spec.dest);
+    write_layout_tar(assembled, spec.names, store, file.fd(), spec.source_date_epoch.value_or(0),
+                     {{"manifest.json", docker_manifest_json(assembled, spec.names)}});
+    file.commit();
+    return result_of(assembled);
+}
+
+} // namespace
+
+ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
+    switch (spec.type) {
+    case OutputType::oci:
+        return export_oci(images, spec, store);
+    case OutputType::docker:
+        return export_docker(images, spec, store);
+    case OutputType::local:
+        require_dest(spec, "local");
+        write_local_output(images, spec.dest);
+        return {};
+    case OutputType::tar:
+        require_dest(spec, "tar");
+        write_rootfs_tar_output(images, spec.dest, spec.source_date_epoch.value_or(-1));
+        return {};
+    }
+    throw Error(ErrorKind::internal, "unknown output type");
+}
+
+} // namespace mab::exporter

@@ -1,1 +1,187 @@
-// placeholder: being written
+#include "oci/compression.hpp"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+
+namespace mab::oci {
+
+namespace {
+
+constexpr size_t k_out_chunk = 64 * 1024;
+constexpr int k_gzip_default_level = 6;
+constexpr int k_zstd_default_level = 3;
+
+class PassThrough final : public Sink {
+public:
+    explicit PassThrough(Sink& out) : m_out(out) {}
+    void write(const void* data, size_t size) override { m_out.write(data, size); }
+    void finish() override {}
+
+private:
+    Sink& m_out;
+};
+
+class GzipCompressor final : public Sink {
+public:
+    GzipCompressor(int level, Sink& out) : m_out(out), m_buffer(k_out_chunk) {
+        // windowBits 15 + 16: a gzip wrapper. The header is set explicitly so the
+        // output depends on the input bytes alone: no name, mtime 0, OS 255.
+        if (deflateInit2(&m_stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            throw Error(ErrorKind::internal, "zlib: deflateInit2 failed");
+        }
+        m_header.os = 255;
+        m_header.time = 0;
+        if (deflateSetHeader(&m_stream, &m_header) != Z_OK) {
+            deflateEnd(&m_stream);
+            throw Error(ErrorKind::internal, "zlib: deflateSetHeader failed");
+        }
+    }
+    GzipCompressor(const GzipCompressor&) = delete;
+    GzipCompressor& operator=(const GzipCompressor&) = delete;
+    ~GzipCompressor() override { deflateEnd(&m_stream); }
+
+    void write(const void* data, size_t size) override {
+        if (m_finished) throw Error(ErrorKind::internal, "gzip: write after finish");
+        const Bytef* in = static_cast<const Bytef*>(data);
+        while (size > 0) {
+            // avail_in is 32-bit: feed huge writes in slices.
+            uInt slice = size > (1u << 30) ? (1u << 30) : static_cast<uInt>(size);
+            m_stream.next_in = const_cast<Bytef*>(in);
+            m_stream.avail_in = slice;
+            pump(Z_NO_FLUSH);
+            in += slice;
+            size -= slice;
+        }
+    }
+
+    void finish() override {
+        if (m_finished) return;
+        m_stream.next_in = nullptr;
+        m_stream.avail_in = 0;
+        pump(Z_FINISH);
+        m_finished = true;
+    }
+
+private:
+    // Runs deflate until it has consumed the input (or, with Z_FINISH, ended the stream).
+    void pump(int flush) {
+        for (;;) {
+            m_stream.next_out = m_buffer.data();
+            m_stream.avail_out = static_cast<uInt>(m_buffer.size());
+            int rc = deflate(&m_stream, flush);
+            if (rc == Z_STREAM_ERROR) throw Error(ErrorKind::internal, "zlib: deflate failed");
+            size_t produced = m_buffer.size() - m_stream.avail_out;
+            if (produced > 0) m_out.write(m_buffer.data(), produced);
+            if (flush == Z_FINISH ? rc == Z_STREAM_END
+                                  : (m_stream.avail_in == 0 && m_stream.avail_out != 0)) {
+                return;
+            }
+        }
+    }
+
+    Sink& m_out;
+    z_stream m_stream{};
+    gz_header m_header{};
+    std::vector<Bytef> m_buffer;
+    bool m_finished = false;
+};
+
+class ZstdCompressor final : public Sink {
+public:
+    ZstdCompressor(int level, Sink& out) : m_out(out), m_buffer(k_out_chunk) {
+        m_stream = ZSTD_createCStream();
+        if (m_stream == nullptr) throw Error(ErrorKind::internal, "zstd: cannot create a stream");
+        check(ZSTD_CCtx_setParameter(m_stream, ZSTD_c_compressionLevel, level));
+        // A content checksum, as containerd's zstd writer adds by default.
+        check(ZSTD_CCtx_setParameter(m_stream, ZSTD_c_checksumFlag, 1));
+    }
+    ZstdCompressor(const ZstdCompressor&) = delete;
+    ZstdCompressor& operator=(const ZstdCompressor&) = delete;
+    ~ZstdCompressor() override { ZSTD_freeCStream(m_stream); }
+
+    void write(const void* data, size_t size) override {
+        if (m_finished) throw Error(ErrorKind::internal, "zstd: write after finish");
+        ZSTD_inBuffer in{data, size, 0};
+        while (in.pos < in.size) pump(in, ZSTD_e_continue);
+    }
+
+    void finish() override {
+        if (m_finished) return;
+        ZSTD_inBuffer in{nullptr, 0, 0};
+        while (pump(in, ZSTD_e_end) != 0) {
+        }
+        m_finished = true;
+    }
+
+private:
+    size_t pump(ZSTD_inBuffer& in, ZSTD_EndDirective mode) {
+        ZSTD_outBuffer out{m_buffer.data(), m_buffer.size(), 0};
+        size_t remaining = check(ZSTD_compressStream2(m_stream, &out, &in, mode));
+        if (out.pos > 0) m_out.write(m_buffer.data(), out.pos);
+        return remaining;
+    }
+
+    static size_t check(size_t rc) {
+        if (ZSTD_isError(rc)) {
+            throw Error(ErrorKind::internal, fmt::format("zstd: {}", ZSTD_getErrorName(rc)));
+        }
+        return rc;
+    }
+
+    Sink& m_out;
+    ZSTD_CStream* m_stream = nullptr;
+    std::vector<char> m_buffer;
+    bool m_finished = false;
+};
+
+int checked_level(std::optional<int> level, int default_level, int max_level,
+                  std::string_view format) {
+    if (!level) return default_level;
+    if (*level < 0 || *level > max_level) {
+        throw Error(ErrorKind::usage, fmt::format("invalid {} compression level {}: must be 0-{}",
+                                                  format, *level, max_level));
+    }
+    return *level;
+}
+
+} // namespace
+
+Compression parse_compression(std::string_view name) {
+    if (name == "gzip") return Compression::gzip;
+    if (name == "zstd") return Compression::zstd;
+    if (name == "uncompressed") return Compression::none;
+    throw Error(ErrorKind::usage,
+                fmt::format("unknown compression \"{}\": valid are gzip, zstd, uncompressed", name))
+        .with_hint("use compression=gzip (the default), zstd or uncompressed");
+}
+
+std::string compression_name(Compression c) {
+    switch (c) {
+    case Compression::none: return "uncompressed";
+    case Compression::gzip: return "gzip";
+    case Compression::zstd: return "zstd";
+    }
+    return "unknown";
+}
+
+std::unique_ptr<Sink> make_compressor(Compression c, std::optional<int> level, Sink& out) {
+    switch (c) {
+    case Compression::none: return std::make_unique<PassThrough>(out);
+    case Compression::gzip:
+        return std::make_unique<GzipCompressor>(
+            checked_level(level, k_gzip_default_level, 9, "gzip"), out);
+    case Compression::zstd:
+        // 0 is zstd's own "default" (3); negative "fast" levels are not offered.
+        return std::make_unique<ZstdCompressor>(
+            checked_level(level, k_zstd_default_level, ZSTD_maxCLevel(), "zstd"), out);
+    }
+    throw Error(ErrorKind::internal, "make_compressor: unknown compression");
+}
+
+} // namespace mab::oci

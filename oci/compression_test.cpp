@@ -1,1 +1,193 @@
-// placeholder: being written
+#include <catch2/catch.hpp>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "oci/compression.hpp"
+
+using mab::Error;
+using mab::ErrorKind;
+using namespace mab::oci;
+
+namespace {
+
+class StringSink final : public Sink {
+public:
+    void write(const void* data, size_t size) override {
+        REQUIRE_FALSE(finished);
+        bytes.append(static_cast<const char*>(data), size);
+        ++writes;
+    }
+    void finish() override { finished = true; }
+
+    std::string bytes;
+    size_t writes = 0;
+    bool finished = false;
+};
+
+// 5 MiB: pseudo-random stretches (incompressible) alternating with repetitive text.
+std::string test_data() {
+    std::string data;
+    data.reserve(5 << 20);
+    uint64_t state = 0x9e3779b97f4a7c15ULL;
+    while (data.size() < (5u << 20)) {
+        for (int i = 0; i < 50000; ++i) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            data += static_cast<char>(state & 0xff);
+        }
+        for (int i = 0; i < 3000; ++i) data += "the quick brown fox jumps over the lazy dog ";
+    }
+    data.resize(5 << 20);
+    return data;
+}
+
+// Writes `data` in odd-sized chunks, then finishes.
+std::string compress(Compression c, std::optional<int> level, const std::string& data) {
+    StringSink out;
+    std::unique_ptr<Sink> sink = make_compressor(c, level, out);
+    const size_t sizes[] = {1, 7, 4093, 65537, 13, 1 << 20, 999, 0, 3};
+    size_t pos = 0;
+    for (size_t i = 0; pos < data.size(); ++i) {
+        size_t n = std::min(sizes[i % std::size(sizes)], data.size() - pos);
+        sink->write(data.data() + pos, n);
+        pos += n;
+    }
+    sink->finish();
+    CHECK_FALSE(out.finished); // the compressor does not finish its output sink
+    return out.bytes;
+}
+
+std::string gunzip(const std::string& in) {
+    z_stream z{};
+    REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    std::string out;
+    std::vector<char> buf(1 << 16);
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        z.next_out = reinterpret_cast<Bytef*>(buf.data());
+        z.avail_out = static_cast<uInt>(buf.size());
+        rc = inflate(&z, Z_NO_FLUSH);
+        REQUIRE((rc == Z_OK || rc == Z_STREAM_END));
+        out.append(buf.data(), buf.size() - z.avail_out);
+    }
+    CHECK(z.avail_in == 0);
+    inflateEnd(&z);
+    return out;
+}
+
+std::string unzstd(const std::string& in) {
+    ZSTD_DStream* d = ZSTD_createDStream();
+    REQUIRE(d != nullptr);
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
+    std::string out;
+    std::vector<char> buf(ZSTD_DStreamOutSize());
+    for (;;) {
+        ZSTD_outBuffer output{buf.data(), buf.size(), 0};
+        size_t rc = ZSTD_decompressStream(d, &output, &input);
+        REQUIRE_FALSE(ZSTD_isError(rc));
+        out.append(buf.data(), output.pos);
+        if (rc == 0) break; // the frame is complete and flushed
+        // Input used up while the decoder has nothing more to give: a truncated frame.
+        REQUIRE_FALSE((input.pos == input.size && output.pos < output.size));
+    }
+    CHECK(input.pos == input.size); // one frame, nothing after it
+    ZSTD_freeDStream(d);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("compression names", "[compression]") {
+    CHECK(parse_compression("gzip") == Compression::gzip);
+    CHECK(parse_compression("zstd") == Compression::zstd);
+    CHECK(parse_compression("uncompressed") == Compression::none);
+    for (Compression c : {Compression::none, Compression::gzip, Compression::zstd}) {
+        CHECK(parse_compression(compression_name(c)) == c);
+    }
+    try {
+        parse_compression("lz4");
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::usage);
+        std::string msg = e.what();
+        CHECK(msg.find("\"lz4\"") != std::string::npos);
+        CHECK(msg.find("gzip, zstd, uncompressed") != std::string::npos);
+    }
+    CHECK_THROWS_AS(parse_compression("GZIP"), Error);
+    CHECK_THROWS_AS(parse_compression(""), Error);
+}
+
+TEST_CASE("gzip round-trips, deterministically, with a fixed header", "[compression]") {
+    const std::string data = test_data();
+    std::string a = compress(Compression::gzip, std::nullopt, data);
+    CHECK(a.size() < data.size());
+    CHECK(gunzip(a) == data);
+    // RFC 1952 header: magic, deflate, no flags, mtime 0, XFL, OS 255.
+    REQUIRE(a.size() > 10);
+    CHECK(a.substr(0, 8) == std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8));
+    CHECK(static_cast<unsigned char>(a[9]) == 255);
+
+    CHECK(compress(Compression::gzip, std::nullopt, data) == a);
+    CHECK(compress(Compression::gzip, 6, data) == a);
+    std::string fast = compress(Compression::gzip, 1, data);
+    CHECK(fast != a);
+    CHECK(gunzip(fast) == data);
+    CHECK(gunzip(compress(Compression::gzip, 0, data)) == data);
+    CHECK(gunzip(compress(Compression::gzip, 9, "")).empty());
+}
+
+TEST_CASE("zstd round-trips deterministically", "[compression]") {
+    const std::string data = test_data();
+    std::string a = compress(Compression::zstd, std::nullopt, data);
+    CHECK(a.size() < data.size());
+    CHECK(unzstd(a) == data);
+    CHECK(compress(Compression::zstd, std::nullopt, data) == a);
+    CHECK(compress(Compression::zstd, 3, data) == a);
+    CHECK(unzstd(compress(Compression::zstd, 19, data.substr(0, 300000))) ==
+          data.substr(0, 300000));
+    CHECK(unzstd(compress(Compression::zstd, 1, "")).empty());
+}
+
+TEST_CASE("uncompressed passes bytes through", "[compression]") {
+    const std::string data = test_data();
+    CHECK(compress(Compression::none, std::nullopt, data) == data);
+}
+
+TEST_CASE("compressed output is streamed, not buffered", "[compression]") {
+    const std::string data = test_data();
+    StringSink out;
+    std::unique_ptr<Sink> gz = make_compressor(Compression::gzip, std::nullopt, out);
+    gz->write(data.data(), data.size() / 2);
+    CHECK(out.bytes.size() > 100000); // output arrives before finish()
+    gz->write(data.data() + data.size() / 2, data.size() - data.size() / 2);
+    gz->finish();
+    CHECK(gunzip(out.bytes) == data);
+}
+
+TEST_CASE("invalid compression levels", "[compression]") {
+    StringSink out;
+    for (int level : {-1, 10, 100}) {
+        INFO(level);
+        try {
+            make_compressor(Compression::gzip, level, out);
+            FAIL("accepted");
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::usage);
+            CHECK(std::string(e.what()).find("gzip compression level " + std::to_string(level)) !=
+                  std::string::npos);
+        }
+    }
+    CHECK_THROWS_AS(make_compressor(Compression::zstd, 23, out), Error);
+    CHECK_THROWS_AS(make_compressor(Compression::zstd, -5, out), Error);
+    CHECK_NOTHROW(make_compressor(Compression::zstd, 22, out));
+    CHECK_NOTHROW(make_compressor(Compression::zstd, 0, out));
+}

@@ -56,20 +56,28 @@ struct ImageManifest {
     Descriptor config;
     std::vector<Descriptor> layers;
     std::map<std::string, std::string> annotations;
+
+    bool operator==(const ImageManifest&) const = default;
 };
 
 struct ImageIndex {
     std::string media_type;   // k_oci_index or k_docker_manifest_list
     std::vector<Descriptor> manifests;
     std::map<std::string, std::string> annotations;
+
+    bool operator==(const ImageIndex&) const = default;
 };
 
+// Compact JSON; every object's keys in byte-wise sorted order (as Go writes maps), empty
+// optional members omitted (an engaged but empty Cmd/Entrypoint/Shell is written as []).
 std::string to_json(const ImageConfig& config);
 std::string to_json(const ImageManifest& manifest);
 std::string to_json(const ImageIndex& index);
 
 // Parsers reject wrong types, duplicate keys, documents over 4 MiB and nesting deeper
 // than 64 with mab::Error(input) naming `what` (e.g. the blob digest or file).
+// Unknown members are ignored and null reads as absent (as Go's decoder does); a
+// missing manifest/index mediaType reads as the OCI one.
 ImageConfig parse_image_config(std::string_view json, const std::string& what);
 ImageManifest parse_image_manifest(std::string_view json, const std::string& what);
 ImageIndex parse_image_index(std::string_view json, const std::string& what);

@@ -65,6 +65,10 @@ private:
     UniqueFd m_root;
 };
 
+// Removes `name` in the directory `dirfd` (recursively if a directory) without
+// following symlinks; `display` names it in errors. Returns false if it did not exist.
+bool remove_at(int dirfd, const std::string& name, const std::string& display);
+
 // Splits "/a//b/./c/" into {"a","b","c"}, rejecting nothing: ".." is kept as a
 // component and resolved by the kernel inside the root.
 std::vector<std::string> split_path(std::string_view path);

@@ -1,1 +1,82 @@
-// placeholder: being written
+#include "engine/graph/op.hpp"
+
+#include <fmt/format.h>
+
+#include <type_traits>
+
+namespace mab::engine::graph {
+
+namespace {
+
+// Strings are quoted and escaped so that no value can imitate another field.
+std::string quote(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+std::string chown_text(const std::optional<ChownSpec>& chown) {
+    if (!chown) return "-";
+    return quote(chown->user) + ":" + quote(chown->group);
+}
+
+std::string describe_action(const CopyAction& a) {
+    return fmt::format(
+        "copy(input={} src={} dest={} dest_dir={} wildcard={} follow={} preserve_owner={} "
+        "unpack={} chown={} chmod={})",
+        a.source_input, quote(a.src), quote(a.dest), a.dest_is_dir, a.allow_wildcard,
+        a.follow_symlinks, a.preserve_owner, a.unpack_archives, chown_text(a.chown),
+        a.chmod ? fmt::format("{:04o}", *a.chmod) : std::string("-"));
+}
+
+std::string describe_action(const MkdirAction& a) {
+    return fmt::format("mkdir(path={} mode={:04o} parents={} chown={})", quote(a.path), a.mode,
+                       a.make_parents, chown_text(a.chown));
+}
+
+std::string describe_action(const MkfileAction& a) {
+    return fmt::format("mkfile(path={} mode={:04o} data={} chown={})", quote(a.path), a.mode,
+                       quote(a.data), chown_text(a.chown));
+}
+
+std::string describe_action(const RmAction& a) {
+    return fmt::format("rm(path={} allow_not_found={})", quote(a.path), a.allow_not_found);
+}
+
+} // namespace
+
+std::string describe_op(const Op& op) {
+    return std::visit(
+        [](const auto& o) -> std::string {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, ScratchSource>) {
+                return "scratch";
+            } else if constexpr (std::is_same_v<T, LocalSource>) {
+                std::string excludes;
+                for (const std::string& p : o.exclude_patterns)
+                    excludes += (excludes.empty() ? "" : ",") + quote(p);
+                return fmt::format("local(name={} excludes=[{}])", quote(o.name), excludes);
+            } else {
+                std::string out = "file(";
+                out += o.created_dir_mtime ? fmt::format("dir_mtime={}", *o.created_dir_mtime)
+                                           : std::string("dir_mtime=-");
+                for (const FileAction& action : o.actions) {
+                    out += " ";
+                    out += std::visit([](const auto& a) { return describe_action(a); }, action);
+                }
+                return out + ")";
+            }
+        },
+        op);
+}
+
+} // namespace mab::engine::graph

@@ -1,1 +1,56 @@
-// placeholder: being written
+#include <catch2/catch.hpp>
+
+#include "engine/graph/vertex.hpp"
+
+using namespace mab::engine::graph;
+
+namespace {
+
+FileOp copy_op(const std::string& src, const std::string& dest) {
+    CopyAction copy;
+    copy.src = src;
+    copy.dest = dest;
+    return FileOp{{copy}, 0};
+}
+
+} // namespace
+
+TEST_CASE("vertex digests depend on semantic fields and inputs, not on metadata") {
+    State context = State::local(LocalSource{"context", {}});
+    State a = State::scratch().file(copy_op("a", "/a"), {context}, VertexMeta{"one", {}});
+    State b = State::scratch().file(copy_op("a", "/a"), {context}, VertexMeta{"two", {}});
+    CHECK(a.vertex()->digest() == b.vertex()->digest());
+
+    State other_src = State::scratch().file(copy_op("b", "/a"), {context}, VertexMeta{});
+    CHECK(other_src.vertex()->digest() != a.vertex()->digest());
+
+    State other_base = a.file(copy_op("a", "/a"), {context}, VertexMeta{});
+    CHECK(other_base.vertex()->digest() != a.vertex()->digest());
+
+    FileOp chmod_op = copy_op("a", "/a");
+    std::get<CopyAction>(chmod_op.actions[0]).chmod = 0755;
+    State chmodded = State::scratch().file(chmod_op, {context}, VertexMeta{});
+    CHECK(chmodded.vertex()->digest() != a.vertex()->digest());
+}
+
+TEST_CASE("quoted fields cannot imitate each other") {
+    // A src that contains the text of another field must not collide with it.
+    State context = State::local(LocalSource{"context", {}});
+    State tricky = State::scratch().file(copy_op("a\" dest=\"/x", "/a"), {context}, VertexMeta{});
+    State plain = State::scratch().file(copy_op("a", "/x\" dest=\"/a"), {context}, VertexMeta{});
+    CHECK(tricky.vertex()->digest() != plain.vertex()->digest());
+}
+
+TEST_CASE("dump_graph numbers vertices in dependency order and shares equal ones") {
+    State context = State::local(LocalSource{"context", {}});
+    State a = State::scratch().file(copy_op("a", "/a"), {context}, VertexMeta{"[stage-0 1/1] COPY a /a", {}});
+    State b = State::scratch().file(copy_op("a", "/a"), {context}, VertexMeta{"[stage-0 1/1] COPY a /a", {}});
+    std::string dump = dump_graph({a.vertex(), b.vertex()});
+    CHECK(dump ==
+          "v1 [] scratch\n"
+          "v2 [] local(name=\"context\" excludes=[])\n"
+          "v3 [v1 v2] file(dir_mtime=0 copy(input=1 src=\"a\" dest=\"/a\" dest_dir=false "
+          "wildcard=true follow=true preserve_owner=false unpack=false chown=- chmod=-))\n"
+          "   # [stage-0 1/1] COPY a /a\n"
+          "roots: v3 v3\n");
+}

@@ -1,1 +1,126 @@
-// placeholder: being written
+#include "engine/ops/runner.hpp"
+
+#include <sys/stat.h>
+
+#include <type_traits>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+#include "base/format.hpp"
+#include "engine/ops/file_op.hpp"
+#include "snapshotter/tree_diff.hpp"
+
+namespace mab::engine {
+
+namespace {
+
+// How a copy's "not found" message names an input.
+std::string input_label(const graph::Vertex& input) {
+    if (const auto* local = std::get_if<graph::LocalSource>(&input.op())) {
+        if (local->name == "context") return "the build context";
+        return fmt::format("build context \"{}\"", local->name);
+    }
+    return "the source";
+}
+
+} // namespace
+
+Runner::Runner(RunnerConfig config) : m_config(std::move(config)) {
+    if (m_config.store == nullptr || m_config.snapshots == nullptr) {
+        throw Error(ErrorKind::internal, "Runner needs a content store and a snapshotter");
+    }
+}
+
+bool Runner::reports_progress(const graph::Vertex& vertex) const {
+    return std::holds_alternative<graph::FileOp>(vertex.op());
+}
+
+Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink&) {
+    return std::visit(
+        [&](const auto& op) -> Ref {
+            using T = std::decay_t<decltype(op)>;
+            if constexpr (std::is_same_v<T, graph::ScratchSource>) {
+                return run_scratch(vertex);
+            } else if constexpr (std::is_same_v<T, graph::LocalSource>) {
+                return run_local(op);
+            } else {
+                return run_file(vertex, op, inputs);
+            }
+        },
+        vertex.op());
+}
+
+Ref Runner::run_scratch(const graph::Vertex& vertex) {
+    const std::string key(vertex.digest().hex());
+    snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
+    Ref ref;
+    ref.snapshot = key;
+    // Committed means complete, and a scratch snapshot is always empty: reuse it.
+    if (snapshots.exists(key)) {
+        ref.rootfs = snapshots.path(key);
+        return ref;
+    }
+    ref.rootfs = snapshots.prepare(key, std::nullopt);
+    snapshots.commit(key);
+    return ref;
+}
+
+Ref Runner::run_local(const graph::LocalSource& source) const {
+    auto found = m_config.local_sources.find(source.name);
+    if (found == m_config.local_sources.end()) {
+        throw Error(ErrorKind::input, fmt::format("local source \"{}\" was not provided", source.name));
+    }
+    struct stat st {};
+    if (::stat(found->second.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        throw Error(ErrorKind::input, fmt::format("local source \"{}\": {} is not a directory",
+                                                  source.name, found->second));
+    }
+    // Read in place: copies read it through RootFs and never write to it.
+    Ref ref;
+    ref.rootfs = found->second;
+    return ref;
+}
+
+Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
+                     const std::vector<Ref>& inputs) {
+    if (inputs.empty()) throw Error(ErrorKind::internal, "file op without a base input");
+    const Ref& base = inputs[0];
+    std::vector<ops::FileOpInput> op_inputs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        op_inputs.push_back({inputs[i].rootfs, input_label(*vertex.inputs().at(i))});
+    }
+
+    snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
+    const std::string key(vertex.digest().hex());
+    // A committed snapshot of this key may be left from an earlier process: rebuilt
+    // rather than trusted, since nothing records its layers yet.
+    if (snapshots.exists(key)) snapshots.remove(key);
+    Ref ref;
+    try {
+        if (base.snapshot.empty()) {
+            ref.rootfs = snapshots.prepare(key, std::nullopt);
+            snapshotter::copy_tree(base.rootfs, ref.rootfs);
+        } else {
+            ref.rootfs = snapshots.prepare(key, base.snapshot);
+        }
+        ops::apply_file_op(op, ref.rootfs, op_inputs);
+        std::optional<snapshotter::Layer> layer =
+            snapshotter::diff_trees(base.rootfs, ref.rootfs, *m_config.store, m_config.layer_options);
+        ref.layers = base.layers;
+        if (layer) ref.layers.push_back({*layer, vertex.digest(), vertex.meta().description});
+        snapshots.commit(key);
+    } catch (...) {
+        // Drop the half-built tree; a failure to do so must not hide the real error.
+        try {
+            snapshots.remove(key);
+        } catch (const std::exception&) {
+        }
+        throw;
+    }
+    ref.snapshot = key;
+    return ref;
+}
+
+} // namespace mab::engine

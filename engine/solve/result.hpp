@@ -19,6 +19,9 @@ struct LayerRecord {
 struct Ref {
     std::filesystem::path rootfs;     // read-only from here on
     std::vector<LayerRecord> layers;  // bottom first; empty for scratch and sources
+    // The committed snapshot holding rootfs (engine/ops keys snapshots by vertex
+    // digest); empty when rootfs is not a snapshot (a local source).
+    std::string snapshot = {};
 };
 
 } // namespace mab::engine

@@ -1,0 +1,21 @@
+#include <catch2/catch.hpp>
+
+#include "base/suggest.hpp"
+
+using namespace mab;
+
+TEST_CASE("edit distance") {
+    CHECK(edit_distance("", "") == 0);
+    CHECK(edit_distance("abc", "") == 3);
+    CHECK(edit_distance("kitten", "sitting") == 3);
+    CHECK(edit_distance("COPY", "copy") == 0);
+    CHECK(edit_distance("platfrom", "platform") == 1);
+    CHECK(edit_distance("dset", "dest") == 1);
+}
+
+TEST_CASE("suggestions only for likely typos") {
+    std::vector<std::string> flags{"platform", "progress", "push", "pull"};
+    CHECK(did_you_mean("platfrom", flags) == " (did you mean platform?)");
+    CHECK(did_you_mean("pussh", flags) == " (did you mean push?)");
+    CHECK(did_you_mean("zzzzzzzz", flags).empty());
+}

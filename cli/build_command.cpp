@@ -1,0 +1,29 @@
+#include <fmt/format.h>
+
+#include "base/atomic_file.hpp"
+#include "cli/build_request.hpp"
+#include "cli/command.hpp"
+#include "cli/metadata_file.hpp"
+#include "executor/user_namespace.hpp"
+
+namespace mab::cli {
+
+int run_build_command(const std::vector<std::string>& args, CommandContext& ctx) {
+    std::optional<BuildRequest> request = parse_build_request(args);
+    if (!request) return 0;
+    // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.
+    executor::enter_build_namespace();
+    BuildOutcome outcome = run_build(*request, ctx.global.root, *ctx.sources);
+
+    if (!request->iidfile.empty()) {
+        // docker writes the image ID (config digest) for a docker output; otherwise the
+        // image digest identifies what was built.
+        bool docker = request->output && request->output->type == exporter::OutputType::docker;
+        std::string id = docker && !outcome.config_digest.empty() ? outcome.config_digest : outcome.image_digest;
+        write_file_atomically(request->iidfile, id);
+    }
+    if (!request->metadata_file.empty()) write_file_atomically(request->metadata_file, metadata_json(outcome));
+    return 0;
+}
+
+} // namespace mab::cli

@@ -1,0 +1,141 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/error.hpp"
+#include "cli/build_request.hpp"
+#include "cli/flags.hpp"
+#include "cli/output_flag.hpp"
+#include "registry/reference.hpp"
+
+namespace mab::cli {
+
+namespace {
+
+const std::vector<FlagSpec> k_build_flags{
+    {"file", 'f', "string", "Name of the Dockerfile", "PATH/Dockerfile"},
+    {"tag", 't', "name", "Name and optionally a tag (format: \"name:tag\"); repeatable", ""},
+    {"platform", 0, "string", "Target platforms, comma-separated or repeated (linux/amd64,linux/arm64)", "the host's"},
+    {"output", 'o', "string", "Output destination (format: \"type=oci|docker|local|tar,dest=path\")", ""},
+    {"build-arg", 0, "KEY=VALUE", "Set a build-time variable; KEY alone takes it from the environment", ""},
+    {"target", 0, "string", "Set the target build stage to build", "the last stage"},
+    {"label", 0, "KEY=VALUE", "Set metadata for an image", ""},
+    {"iidfile", 0, "string", "Write the image ID to a file", ""},
+    {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
+    {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet)", "auto"},
+    {"no-cache", 0, "", "Do not use cache when building the image", ""},
+    {"help", 'h', "", "Show this help", ""},
+};
+
+std::string build_help() {
+    return "Usage: mab build [OPTIONS] PATH\n\n"
+           "Build an image from a Dockerfile and the context directory PATH.\n\n"
+           "Options:\n" +
+           format_flag_help(k_build_flags) +
+           "\nOutputs (-o):\n"
+           "  type=oci,dest=out.tar      OCI image layout tarball (tar=false: a directory)\n"
+           "  type=docker,dest=out.tar   tarball for `docker load` / `podman load` (one platform)\n"
+           "  type=local,dest=DIR        the final filesystem (DIR/linux_arm64/… for several platforms)\n"
+           "  type=tar,dest=out.tar      the final filesystem as a tarball\n"
+           "  dest=- writes a tarball to stdout. Keys: compression=gzip|zstd|uncompressed,\n"
+           "  compression-level=N, oci-mediatypes=true|false, name=REF[,REF…]\n"
+           "\nEnvironment:\n"
+           "  SOURCE_DATE_EPOCH          clamp timestamps in layers and config for reproducible images\n"
+           "\nExamples:\n"
+           "  mab build --platform linux/amd64,linux/arm64 -o type=oci,dest=app.tar .\n"
+           "  mab build -f docker/Dockerfile --target runtime -t app:1 -o type=docker,dest=app.tar .\n"
+           "  mab build --platform linux/arm64 -o type=local,dest=rootfs .\n";
+}
+
+std::pair<std::string, std::string> split_key_value(const std::string& flag, const std::string& value,
+                                                    bool from_env) {
+    size_t eq = value.find('=');
+    std::string key = value.substr(0, eq);
+    if (key.empty()) throw Error(ErrorKind::usage, fmt::format("invalid {} \"{}\": empty key", flag, value));
+    if (eq != std::string::npos) return {key, value.substr(eq + 1)};
+    if (!from_env)
+        throw Error(ErrorKind::usage, fmt::format("invalid {} \"{}\": expected KEY=VALUE", flag, value));
+    const char* env = std::getenv(key.c_str());
+    return {key, env ? env : ""};
+}
+
+std::optional<int64_t> parse_epoch(const std::string& text, const std::string& origin) {
+    if (text.empty()) return std::nullopt;
+    try {
+        size_t used = 0;
+        long long v = std::stoll(text, &used);
+        if (used == text.size() && v >= 0) return v;
+    } catch (const std::logic_error&) {
+    }
+    throw Error(ErrorKind::usage,
+                fmt::format("invalid SOURCE_DATE_EPOCH \"{}\" ({}): expected seconds since 1970", text, origin));
+}
+
+} // namespace
+
+std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& args) {
+    ParsedFlags flags = parse_flags(args, k_build_flags);
+    if (flags.flag("help")) {
+        fmt::print("{}", build_help());
+        return std::nullopt;
+    }
+    BuildRequest r;
+    if (flags.positional.size() != 1)
+        throw Error(ErrorKind::usage, flags.positional.empty()
+                                          ? "mab build requires exactly 1 argument: the context PATH"
+                                          : fmt::format("mab build requires exactly 1 argument, got {}",
+                                                        flags.positional.size()))
+            .with_hint("usage: mab build [OPTIONS] PATH (see mab build --help)");
+    r.context = flags.positional.front();
+
+    r.dockerfile = flags.last("file").value_or((r.context / "Dockerfile").string());
+    for (const std::string& p : flags.all("platform")) {
+        for (const oci::Platform& platform : oci::parse_platform_list(p))
+            if (std::find(r.platforms.begin(), r.platforms.end(), platform) == r.platforms.end())
+                r.platforms.push_back(platform);
+    }
+    if (r.platforms.empty()) r.platforms.push_back(oci::Platform::host());
+
+    for (const std::string& a : flags.all("build-arg")) {
+        auto [k, v] = split_key_value("--build-arg", a, true);
+        r.build_args[k] = v;
+    }
+    for (const std::string& l : flags.all("label")) {
+        auto [k, v] = split_key_value("--label", l, false);
+        r.labels[k] = v;
+    }
+    r.target = flags.last("target").value_or("");
+    r.tags = flags.all("tag");
+    for (const std::string& t : r.tags) registry::Reference::parse(t);  // reject bad tags early
+    const std::vector<std::string>& outputs = flags.all("output");
+    if (outputs.size() > 1)
+        throw Error(ErrorKind::usage, "only one --output is supported per build (as with buildx)");
+    if (!outputs.empty()) r.output = parse_output_flag(outputs.front());
+    r.iidfile = flags.last("iidfile").value_or("");
+    r.metadata_file = flags.last("metadata-file").value_or("");
+    r.no_cache = flags.flag("no-cache");
+
+    std::string progress = flags.last("progress").value_or("auto");
+    if (progress == "auto" || progress == "plain" || progress == "tty") {
+        r.progress = ProgressMode::plain;
+    } else if (progress == "quiet") {
+        r.progress = ProgressMode::quiet;
+    } else {
+        throw Error(ErrorKind::usage,
+                    fmt::format("invalid --progress \"{}\": expected auto, plain, tty or quiet", progress));
+    }
+
+    // SOURCE_DATE_EPOCH comes from the environment or, as in buildx, a build arg.
+    if (auto it = r.build_args.find("SOURCE_DATE_EPOCH"); it != r.build_args.end())
+        r.source_date_epoch = parse_epoch(it->second, "--build-arg");
+    else if (const char* env = std::getenv("SOURCE_DATE_EPOCH"))
+        r.source_date_epoch = parse_epoch(env, "environment");
+    if (r.output) {
+        r.output->source_date_epoch = r.source_date_epoch;
+        for (const std::string& t : r.tags) r.output->names.push_back(t);
+    }
+    return r;
+}
+
+} // namespace mab::cli

@@ -1,0 +1,49 @@
+// `mab build` flags as types: everything below the CLI sees this, never a raw flag.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/error_printer.hpp"
+#include "cli/progress_printer.hpp"
+#include "exporter/exporter.hpp"
+#include "oci/platform.hpp"
+
+namespace mab::cli {
+
+struct BuildRequest {
+    std::filesystem::path context;
+    std::string dockerfile;                     // path, or "-" for stdin
+    std::vector<oci::Platform> platforms;       // never empty
+    std::map<std::string, std::string> build_args;
+    std::string target;
+    std::map<std::string, std::string> labels;
+    std::vector<std::string> tags;
+    std::optional<exporter::OutputSpec> output;
+    std::string iidfile;
+    std::string metadata_file;
+    ProgressMode progress = ProgressMode::plain;
+    bool no_cache = false;
+    std::optional<int64_t> source_date_epoch;
+};
+
+// Parses `mab build` arguments; throws Error(usage) naming the flag on bad input.
+// Returns nullopt when --help was asked for (the help is printed).
+std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& args);
+
+struct BuildOutcome {
+    std::string image_digest;   // containerimage.digest (index or manifest), may be empty
+    std::string config_digest;  // single platform only
+    int executed = 0;
+    int cached = 0;
+};
+
+// Runs the build: read -> parse -> lower per platform -> solve -> assemble -> export.
+BuildOutcome run_build(const BuildRequest& request, const std::filesystem::path& root,
+                       SourceRegistry& sources);
+
+} // namespace mab::cli

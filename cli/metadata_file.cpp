@@ -1,0 +1,29 @@
+#include "cli/metadata_file.hpp"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+namespace mab::cli {
+
+std::string metadata_json(const BuildOutcome& outcome) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buffer);
+    w.SetIndent(' ', 2);
+    w.StartObject();
+    if (!outcome.config_digest.empty()) {
+        w.Key("containerimage.config.digest");
+        w.String(outcome.config_digest);
+    }
+    if (!outcome.image_digest.empty()) {
+        w.Key("containerimage.digest");
+        w.String(outcome.image_digest);
+    }
+    w.Key("mab.vertices.cached");
+    w.Int(outcome.cached);
+    w.Key("mab.vertices.executed");
+    w.Int(outcome.executed);
+    w.EndObject();
+    return std::string(buffer.GetString()) + "\n";
+}
+
+} // namespace mab::cli

@@ -1,0 +1,133 @@
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include "base/atomic_file.hpp"
+#include "base/error.hpp"
+#include "cli/build_request.hpp"
+#include "cli/image_from_result.hpp"
+#include "cli/storage_root.hpp"
+#include "engine/ops/runner.hpp"
+#include "engine/solve/solver.hpp"
+#include "frontend-dockerfile/dockerfile.hpp"
+
+namespace mab::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string read_dockerfile(const BuildRequest& r) {
+    if (r.dockerfile == "-") {
+        return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(r.dockerfile, ec))
+        throw Error(ErrorKind::usage, fmt::format("failed to read dockerfile: open {}: no such file", r.dockerfile))
+            .with_hint("pass the Dockerfile with -f PATH, or put one in the context directory");
+    return read_file(r.dockerfile);
+}
+
+std::string dockerfile_display_name(const BuildRequest& r) {
+    return r.dockerfile == "-" ? "Dockerfile" : fs::path(r.dockerfile).filename().string();
+}
+
+snapshotter::LayerOptions layer_options_for(const BuildRequest& r) {
+    snapshotter::LayerOptions options;
+    if (r.output) {
+        options.compression = r.output->compression;
+        options.compression_level = r.output->compression_level;
+        options.oci_media_types = r.output->uses_oci_mediatypes();
+    }
+    options.source_date_epoch = r.source_date_epoch;
+    return options;
+}
+
+const char* output_description(exporter::OutputType type) {
+    switch (type) {
+    case exporter::OutputType::oci: return "exporting to oci image format";
+    case exporter::OutputType::docker: return "exporting to docker image format";
+    case exporter::OutputType::local: return "copying files to client";
+    case exporter::OutputType::tar: return "sending tarball";
+    }
+    return "exporting";
+}
+
+} // namespace
+
+BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegistry& sources) {
+    ProgressPrinter progress(stderr, r.progress);
+    std::error_code ec;
+    if (!fs::is_directory(r.context, ec))
+        throw Error(ErrorKind::usage, fmt::format("unable to prepare context: path \"{}\" not found", r.context.string()));
+
+    // 1. Read and parse the Dockerfile once for all platforms.
+    const auto start = std::chrono::steady_clock::now();
+    const std::string name = dockerfile_display_name(r);
+    int step = progress.begin_step("[internal] load build definition from " + name);
+    std::string text = read_dockerfile(r);
+    sources.add(name, text);
+    progress.step_line(step, fmt::format("transferring dockerfile: {}B done", text.size()));
+    auto parsed = dockerfile::parse(text, name);
+    progress.end_step(step, seconds_since(start));
+
+    // 2. Lower once per target platform; equal ops across platforms share vertices.
+    std::vector<dockerfile::LoweredImage> lowered;
+    std::vector<engine::graph::VertexRef> roots;
+    for (const oci::Platform& platform : r.platforms) {
+        dockerfile::LowerRequest lower_request{r.build_args, r.target, platform, oci::Platform::host(),
+                                               r.labels, r.source_date_epoch};
+        lowered.push_back(dockerfile::lower(*parsed, lower_request));
+        roots.push_back(lowered.back().rootfs.vertex());
+    }
+    for (const std::string& warning : lowered.front().warnings) progress.note("WARNING: " + warning);
+
+    // 3. Solve every platform's graph in one solver, so shared work runs once.
+    StorageRoot storage(root);
+    oci::ContentStore store(storage.content_dir());
+    TempDir work = storage.make_build_dir();
+    snapshotter::NativeSnapshotter snapshots(work.path() / "snapshots");
+    engine::RunnerConfig runner_config;
+    runner_config.store = &store;
+    runner_config.snapshots = &snapshots;
+    runner_config.layer_options = layer_options_for(r);
+    runner_config.local_sources["context"] = fs::absolute(r.context);
+    engine::Runner runner(runner_config);
+    engine::Solver solver(runner, progress);
+    std::vector<engine::Ref> refs = solver.solve(roots);
+
+    BuildOutcome outcome;
+    outcome.executed = solver.stats().executed;
+    outcome.cached = solver.stats().cached;
+
+    // 4. Images from results, then the output.
+    exporter::ImageSet images;
+    for (size_t i = 0; i < refs.size(); ++i)
+        images.images.push_back(image_from_result(lowered[i], refs[i], r.source_date_epoch));
+
+    if (!r.output) {
+        progress.note("WARNING: No output specified. The build result is discarded; use -o type=oci,dest=out.tar "
+                      "(or type=docker, local, tar) to keep it");
+        return outcome;
+    }
+    const auto export_start = std::chrono::steady_clock::now();
+    step = progress.begin_step(output_description(r.output->type));
+    exporter::ExportResult result = exporter::export_images(images, *r.output, store);
+    if (!result.root.digest.empty()) {
+        outcome.image_digest = result.root.digest.str();
+        if (!result.config_digest.empty()) outcome.config_digest = result.config_digest.str();
+        progress.step_line(step, fmt::format("exporting {} {}", images.images.size() > 1 ? "manifest list" : "manifest",
+                                             result.root.digest.str()));
+    }
+    progress.end_step(step, seconds_since(export_start));
+    return outcome;
+}
+
+} // namespace mab::cli

@@ -1,0 +1,26 @@
+// Applies a FileOp's actions, in order, to a writable tree (a prepared snapshot).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/graph/op.hpp"
+
+namespace mab::engine::ops {
+
+// One input of the op as the actions see it: input 0 is the base, the others are copy
+// sources.
+struct FileOpInput {
+    std::filesystem::path rootfs;
+    // Where a missing copy source was looked for: "the build context", "the source".
+    std::string label;
+};
+
+// Applies `op` to the tree at `root_dir`. Every write stays inside `root_dir`; the
+// mtimes of directories the op touches are decided as dir_times.hpp describes, so the
+// same op on the same inputs gives the same tree. Throws mab::Error.
+void apply_file_op(const graph::FileOp& op, const std::filesystem::path& root_dir,
+                   const std::vector<FileOpInput>& inputs);
+
+} // namespace mab::engine::ops

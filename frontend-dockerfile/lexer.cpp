@@ -1,0 +1,164 @@
+#include "frontend-dockerfile/lexer.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <optional>
+
+#include "base/error.hpp"
+#include "frontend-dockerfile/command_line.hpp"
+
+namespace mab::dockerfile {
+
+namespace {
+
+// Directives BuildKit knows; any other "# name=value" line is a comment and ends the
+// directive block.
+bool is_directive_name(const std::string& name) {
+    return name == "syntax" || name == "escape" || name == "check";
+}
+
+std::string_view trim_left(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\v' || s[i] == '\f' ||
+                            s[i] == '\r' || s[i] == '\n'))
+        ++i;
+    return s.substr(i);
+}
+
+bool is_comment(std::string_view line) {
+    std::string_view t = trim_left(line);
+    return !t.empty() && t[0] == '#';
+}
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// Matches `#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$`.
+std::optional<Directive> match_directive(std::string_view line) {
+    size_t i = 0;
+    if (line.empty() || line[0] != '#') return std::nullopt;
+    ++i;
+    while (i < line.size() && is_blank(line[i])) ++i;
+    size_t name_start = i;
+    if (i >= line.size() || !std::isalpha(static_cast<unsigned char>(line[i]))) return std::nullopt;
+    while (i < line.size() && std::isalnum(static_cast<unsigned char>(line[i]))) ++i;
+    std::string name = to_lower(line.substr(name_start, i - name_start));
+    while (i < line.size() && is_blank(line[i])) ++i;
+    if (i >= line.size() || line[i] != '=') return std::nullopt;
+    ++i;
+    while (i < line.size() && is_blank(line[i])) ++i;
+    size_t end = line.size();
+    while (end > i && is_blank(line[end - 1])) --end;
+    if (end == i) return std::nullopt;
+    return Directive{name, std::string(line.substr(i, end - i)), 0};
+}
+
+// Removes a trailing escape character (plus blanks after it); false when there was one,
+// i.e. the instruction continues on the next line.
+bool trim_continuation(std::string& line, char escape) {
+    size_t end = line.size();
+    while (end > 0 && is_blank(line[end - 1])) --end;
+    if (end > 0 && line[end - 1] == escape) {
+        line.resize(end - 1);
+        return false;
+    }
+    return true;
+}
+
+std::vector<std::string_view> physical_lines(std::string_view text) {
+    std::vector<std::string_view> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t nl = text.find('\n', start);
+        size_t end = nl == std::string_view::npos ? text.size() : nl;
+        std::string_view line = text.substr(start, end - start);
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+        lines.push_back(line);
+        if (nl == std::string_view::npos) break;
+        start = nl + 1;
+    }
+    return lines;
+}
+
+class DirectiveReader {
+public:
+    DirectiveReader(LexedFile& out, const std::string& file_name) : m_out(out), m_file(file_name) {}
+
+    // Looks at a line while the directive block is still open.
+    void consider(std::string_view line, int number) {
+        if (m_done) return;
+        std::optional<Directive> d = match_directive(line);
+        if (!d || !is_directive_name(d->name)) {
+            m_done = true;
+            return;
+        }
+        SourceSpan span{m_file, number, number};
+        for (const Directive& seen : m_out.directives)
+            if (seen.name == d->name)
+                throw Error(ErrorKind::dockerfile,
+                            fmt::format("only one {} parser directive can be used", d->name), span);
+        d->line = number;
+        if (d->name == "escape") {
+            if (d->value != "\\" && d->value != "`")
+                throw Error(ErrorKind::dockerfile,
+                            fmt::format("invalid escape directive value '{}': must be ` or \\", d->value),
+                            span);
+            m_out.escape = d->value[0];
+        } else if (d->name == "syntax") {
+            m_out.warnings.push_back(fmt::format(
+                "{}:{}: syntax directive '{}' is ignored: mab always uses its built-in Dockerfile frontend",
+                m_file, number, d->value));
+        } else {
+            m_out.warnings.push_back(
+                fmt::format("{}:{}: check directive is ignored: mab does not run build checks yet", m_file, number));
+        }
+        m_out.directives.push_back(std::move(*d));
+    }
+
+private:
+    LexedFile& m_out;
+    const std::string& m_file;
+    bool m_done = false;
+};
+
+} // namespace
+
+LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+    LexedFile out;
+    DirectiveReader directives(out, file_name);
+    std::vector<std::string_view> lines = physical_lines(text);
+    size_t i = 0;
+    while (i < lines.size()) {
+        int first = static_cast<int>(i) + 1;
+        std::string_view stripped = trim_left(lines[i]);
+        ++i;
+        directives.consider(stripped, first);
+        std::string line = is_comment(stripped) ? std::string() : std::string(stripped);
+        bool end_of_line = trim_continuation(line, out.escape);
+        if (end_of_line && trim(line).empty()) continue;
+        bool empty_continuation = false;
+        while (!end_of_line && i < lines.size()) {
+            std::string_view next = lines[i];
+            ++i;
+            if (is_comment(next)) continue;
+            if (trim_left(next).empty()) {
+                empty_continuation = true;
+                continue;
+            }
+            std::string part(next);
+            end_of_line = trim_continuation(part, out.escape);
+            line += part;
+        }
+        int last = static_cast<int>(i);
+        if (empty_continuation)
+            out.warnings.push_back(fmt::format(
+                "{}:{}: empty continuation line found in the instruction starting at line {}",
+                file_name, last, first));
+        if (trim(line).empty()) continue;
+        out.lines.push_back({std::move(line), first, last});
+    }
+    return out;
+}
+
+} // namespace mab::dockerfile

@@ -1,0 +1,37 @@
+// The first pass over a Dockerfile: parser directives at the top, comments, and
+// line continuations joined into logical lines that remember their physical lines.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mab::dockerfile {
+
+// A parser directive ("# escape=`") from the top of the file; name is lower-case.
+struct Directive {
+    std::string name;
+    std::string value;
+    int line = 0;
+};
+
+// One instruction's text after joining continuation lines (comment lines inside a
+// continuation are skipped, as BuildKit does), with its 1-based physical lines.
+struct LogicalLine {
+    std::string text;
+    int first_line = 0;
+    int last_line = 0;
+};
+
+struct LexedFile {
+    char escape = '\\';
+    std::vector<Directive> directives;
+    std::vector<LogicalLine> lines;
+    std::vector<std::string> warnings;  // "Dockerfile:3: …"
+};
+
+// Splits `text` into logical lines. A bad or repeated directive throws Error(dockerfile)
+// located at its line in `file_name`.
+LexedFile lex_dockerfile(std::string_view text, const std::string& file_name);
+
+} // namespace mab::dockerfile

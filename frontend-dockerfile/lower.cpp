@@ -1,0 +1,200 @@
+// lower(): resolves the target stage and lowers it and the stages it depends on (and
+// only those, as BuildKit does), one instruction at a time.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "frontend-dockerfile/build_args.hpp"
+#include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/lower_state.hpp"
+#include "frontend-dockerfile/stage_resolver.hpp"
+#include "frontend-dockerfile/suggest.hpp"
+#include "frontend-dockerfile/word_expansion.hpp"
+
+namespace mab::dockerfile {
+
+namespace {
+
+constexpr const char* k_default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The config FROM scratch starts with (BuildKit's emptyImage).
+oci::ImageConfig empty_image(const oci::Platform& platform) {
+    oci::ImageConfig config;
+    config.platform = platform;
+    config.config.env = {std::string("PATH=") + k_default_path};
+    config.config.working_dir = std::string(1, '/');  // not = "/": g++ 12 -Wrestrict false positive
+    return config;
+}
+
+// BuildKit numbers the steps that make vertices: COPY, ADD, RUN and WORKDIR (plus the
+// FROM of an image).
+int numbered_steps(const Stage& stage) {
+    int total = 0;
+    for (const Command& c : stage.commands)
+        if (c.keyword == "COPY" || c.keyword == "ADD" || c.keyword == "RUN" || c.keyword == "WORKDIR")
+            ++total;
+    return total;
+}
+
+oci::Platform parse_stage_platform(const std::string& text) {
+    try {
+        return oci::Platform::parse(text);
+    } catch (const Error& e) {
+        throw Error(ErrorKind::dockerfile, fmt::format("failed to parse platform {}: {}", text, e.what()));
+    }
+}
+
+class Lowerer final : public LowerContext {
+public:
+    Lowerer(const ParsedDockerfile& parsed, const LowerRequest& lower_request)
+        : m_dockerfile(parsed), m_request(lower_request) {
+        m_globals = mab::dockerfile::global_args(
+            parsed, lower_request, [this](const std::string& name) { m_declared.insert(name); });
+    }
+
+    LoweredImage run() {
+        int target = find_target_stage(m_dockerfile, m_request.target);
+        const StageResult& result = lower_stage(target);
+        LoweredImage out{result.rootfs, result.config, result.history, m_dockerfile.warnings};
+        for (const auto& [key, value] : m_request.labels) out.config.config.labels[key] = value;
+        std::vector<std::string> unused;
+        for (const auto& [name, value] : m_request.build_args)
+            if (!m_declared.count(name) && !is_builtin_build_arg(name)) unused.push_back(name);
+        if (!unused.empty())
+            out.warnings.push_back(
+                fmt::format("one or more build-args {} were not consumed", go_list(unused)));
+        return out;
+    }
+
+    const LowerRequest& request() const override { return m_request; }
+    const ParsedDockerfile& dockerfile() const override { return m_dockerfile; }
+    const Variables& global_args() const override { return m_globals; }
+    void note_declared_arg(const std::string& name) override { m_declared.insert(name); }
+
+    engine::graph::State build_context() override {
+        if (!m_context)
+            m_context = engine::graph::State::local(engine::graph::LocalSource{"context", {}},
+                                                    {"[internal] load build context", std::nullopt});
+        return *m_context;
+    }
+
+    const StageResult& copy_source_stage(const std::string& value, const Stage& current) override {
+        std::optional<int> index = find_copy_source_stage(m_dockerfile, value);
+        if (!index)
+            throw Error(ErrorKind::dockerfile,
+                        with_suggestion(fmt::format("COPY --from={}: no stage has that name, and copying "
+                                                    "from an image is not supported yet",
+                                                    value),
+                                        value, stage_names(m_dockerfile)));
+        if (*index == current.index)
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("circular dependency detected on stage: {}", current.display_name()));
+        return lower_stage(*index);
+    }
+
+private:
+    const StageResult& lower_stage(int index) {
+        if (auto it = m_done.find(index); it != m_done.end()) return it->second;
+        const Stage& stage = m_dockerfile.stages[static_cast<size_t>(index)];
+        if (std::find(m_in_progress.begin(), m_in_progress.end(), index) != m_in_progress.end())
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("circular dependency detected on stage: {}", stage.display_name()));
+        m_in_progress.push_back(index);
+        StageResult result = lower_stage_instructions(stage);
+        m_in_progress.pop_back();
+        return m_done.emplace(index, std::move(result)).first->second;
+    }
+
+    StageResult lower_stage_instructions(const Stage& stage) {
+        StageState state{stage, start_stage(stage)};
+        state.steps_total = numbered_steps(stage);
+        state.show_stage_name = m_dockerfile.stages.size() > 1;
+        for (const Command& command : stage.commands) {
+            try {
+                lower_command(state, command);
+            } catch (Error& e) {
+                e.with_span_if_unset(command.span);
+                throw;
+            }
+        }
+        return std::move(state.result);
+    }
+
+    // FROM: another stage, scratch, or (not yet) an image.
+    StageResult start_stage(const Stage& stage) {
+        try {
+            char escape = m_dockerfile.escape;
+            std::string base = expand_word(stage.from.base, m_globals.lookup(), escape);
+            if (base.empty())
+                throw Error(ErrorKind::dockerfile,
+                            fmt::format("base name ({}) should not be blank", stage.from.base));
+            std::optional<oci::Platform> platform;
+            if (stage.from.platform) {
+                std::string text = expand_word(*stage.from.platform, m_globals.lookup(), escape);
+                if (!text.empty()) platform = parse_stage_platform(text);
+            }
+            if (std::optional<int> parent = find_earlier_stage(m_dockerfile, base, stage.index)) {
+                StageResult result = lower_stage(*parent);
+                // ONBUILD triggers do not carry over from a base stage (BuildKit).
+                result.config.config.on_build.clear();
+                return result;
+            }
+            if (base != "scratch")
+                throw Error(ErrorKind::dockerfile,
+                            fmt::format("FROM {}: pulling base images from registries is not supported yet",
+                                        base));
+            StageResult result;
+            result.config = empty_image(platform.value_or(m_request.target_platform));
+            for (const std::string& entry : result.config.config.env) {
+                size_t eq = entry.find('=');
+                result.variables.set(entry.substr(0, eq), entry.substr(eq + 1));
+            }
+            return result;
+        } catch (Error& e) {
+            e.with_span_if_unset(stage.from_command.span);
+            throw;
+        }
+    }
+
+    void lower_command(StageState& state, const Command& command) {
+        std::visit(
+            [&](const auto& instruction) {
+                using T = std::decay_t<decltype(instruction)>;
+                if constexpr (std::is_same_v<T, CopyInstruction>) {
+                    lower_copy(state, instruction, command, *this);
+                } else if constexpr (std::is_same_v<T, WorkdirInstruction>) {
+                    lower_workdir(state, instruction, command, *this);
+                } else if constexpr (std::is_same_v<T, ArgInstruction>) {
+                    lower_arg(state, instruction, *this);
+                } else if constexpr (std::is_same_v<T, RunInstruction>) {
+                    throw Error(ErrorKind::dockerfile, "RUN is not supported yet (it arrives with the sandbox)");
+                } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
+                    throw Error(ErrorKind::dockerfile, "HEALTHCHECK is not supported yet");
+                } else if constexpr (std::is_same_v<T, FromInstruction>) {
+                    throw Error(ErrorKind::internal, "FROM inside a stage's instruction list");
+                } else {
+                    lower_config(state, command, *this);
+                }
+            },
+            command.instruction);
+    }
+
+    const ParsedDockerfile& m_dockerfile;
+    const LowerRequest& m_request;
+    Variables m_globals;
+    std::set<std::string> m_declared;
+    std::map<int, StageResult> m_done;
+    std::vector<int> m_in_progress;
+    std::optional<engine::graph::State> m_context;
+};
+
+} // namespace
+
+LoweredImage lower(const ParsedDockerfile& dockerfile, const LowerRequest& request) {
+    return Lowerer(dockerfile, request).run();
+}
+
+} // namespace mab::dockerfile

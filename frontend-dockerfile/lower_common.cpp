@@ -1,0 +1,62 @@
+// Helpers shared by the instruction lowerers: step names, history entries, ownership.
+#include <fmt/format.h>
+
+#include "frontend-dockerfile/command_line.hpp"
+#include "frontend-dockerfile/lower_state.hpp"
+#include "frontend-dockerfile/word_expansion.hpp"
+
+namespace mab::dockerfile {
+
+namespace {
+
+int decimal_digits(int n) {
+    int digits = 1;
+    while (n >= 10) {
+        n /= 10;
+        ++digits;
+    }
+    return digits;
+}
+
+} // namespace
+
+std::string step_description(StageState& stage, const Command& command, char escape) {
+    // Like BuildKit: the instruction as written with its variables expanded (left as
+    // written when expansion fails) and the keyword upper-cased.
+    std::string text = command.original;
+    try {
+        text = expand_word(command.original, stage.lookup(), escape);
+    } catch (const Error&) {
+    }
+    size_t space = text.find(' ');
+    text = to_upper(text.substr(0, space)) + (space == std::string::npos ? "" : text.substr(space));
+    if (stage.steps_total == 0) return text;
+    ++stage.steps_done;
+    std::string prefix = "[";
+    if (stage.show_stage_name) prefix += stage.stage.display_name() + " ";
+    prefix += fmt::format("{:>{}}/{}] ", stage.steps_done, decimal_digits(stage.steps_total),
+                          stage.steps_total);
+    return prefix + text;
+}
+
+void add_history(StageState& stage, std::string created_by, const engine::graph::State* layer) {
+    HistoryStep step;
+    step.created_by = std::move(created_by);
+    if (layer) step.layer_vertex = layer->vertex()->digest();
+    stage.result.history.push_back(std::move(step));
+}
+
+int64_t created_dir_mtime(const LowerRequest& request) { return request.source_date_epoch.value_or(0); }
+
+engine::graph::ChownSpec parse_chown(const std::string& spec, const std::string& what) {
+    size_t colon = spec.find(':');
+    engine::graph::ChownSpec chown;
+    chown.user = spec.substr(0, colon);
+    if (colon != std::string::npos) chown.group = spec.substr(colon + 1);
+    if (chown.user.empty() || (colon != std::string::npos && chown.group.find(':') != std::string::npos))
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("invalid {} value \"{}\": expected user[:group]", what, spec));
+    return chown;
+}
+
+} // namespace mab::dockerfile

@@ -1,0 +1,105 @@
+// COPY and ADD: one FileOp per instruction with one CopyAction per source.
+#include <fmt/format.h>
+
+#include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/image_paths.hpp"
+#include "frontend-dockerfile/lower_state.hpp"
+#include "frontend-dockerfile/word_expansion.hpp"
+
+namespace mab::dockerfile {
+
+namespace {
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+bool is_url(const std::string& src) { return starts_with(src, "http://") || starts_with(src, "https://"); }
+
+bool is_git(const std::string& src) {
+    return starts_with(src, "git://") || starts_with(src, "git@") || starts_with(src, "github.com/") ||
+           (is_url(src) && src.size() > 4 && src.compare(src.size() - 4, 4, ".git") == 0);
+}
+
+// --chmod takes an octal mode up to 07777.
+uint32_t parse_chmod(const std::string& text) {
+    bool ok = !text.empty() && text.size() <= 5;
+    uint32_t mode = 0;
+    for (char c : text) {
+        ok = ok && c >= '0' && c <= '7';
+        mode = mode * 8 + static_cast<uint32_t>(c - '0');
+    }
+    if (!ok || mode > 07777)
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("invalid --chmod value \"{}\": expected an octal mode from 0 to 7777", text));
+    return mode;
+}
+
+} // namespace
+
+void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& command, LowerContext& context) {
+    const char escape = context.dockerfile().escape;
+    const std::string& keyword = command.keyword;
+    VariableLookup lookup = stage.lookup();
+    std::string description = step_description(stage, command, escape);
+
+    std::vector<std::string> srcs;
+    for (const std::string& src : copy.srcs) srcs.push_back(expand_word(src, lookup, escape));
+    std::string dest = expand_word(copy.dest, lookup, escape);
+    for (const std::string& src : srcs) {
+        if (!copy.is_add && (is_url(src) || is_git(src)))
+            throw Error(ErrorKind::dockerfile, fmt::format("COPY {}: source can't be a URL for COPY (use ADD)", src));
+        if (copy.is_add && is_git(src))
+            throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: git sources are not supported yet", src));
+        if (copy.is_add && is_url(src))
+            throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: remote URLs are not supported yet", src));
+    }
+    if (!copy.checksum.empty())
+        throw Error(ErrorKind::dockerfile, "ADD --checksum can't be specified for non-HTTP(S) sources");
+
+    bool dest_is_dir = dest.empty() || dest == "." || dest.back() == '/';
+    if (srcs.size() > 1 && !dest_is_dir)
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("When using {} with more than one source file, the destination must be a "
+                                "directory and end with a /",
+                                keyword));
+    std::string dest_path = resolve_in_workdir(stage.result.config.config.working_dir, dest);
+    if (dest_is_dir && dest_path != "/") dest_path += "/";
+
+    std::optional<engine::graph::ChownSpec> chown;
+    if (std::string spec = expand_word(copy.chown, lookup, escape); !spec.empty())
+        chown = parse_chown(spec, "--chown");
+    std::optional<uint32_t> chmod;
+    if (std::string mode = expand_word(copy.chmod, lookup, escape); !mode.empty()) chmod = parse_chmod(mode);
+
+    engine::graph::State source = context.build_context();
+    bool from_stage = false;
+    if (std::string from = expand_word(copy.from, lookup, escape); !from.empty()) {
+        source = context.copy_source_stage(from, stage.stage).rootfs;
+        from_stage = true;
+    }
+
+    engine::graph::FileOp op;
+    op.created_dir_mtime = created_dir_mtime(context.request());
+    for (const std::string& src : srcs) {
+        engine::graph::CopyAction action;
+        action.source_input = 1;
+        action.src = clean_path("/" + src);  // context paths are relative to its root
+        action.dest = dest_path;
+        action.dest_is_dir = dest_is_dir;
+        action.allow_wildcard = true;
+        action.follow_symlinks = true;
+        action.preserve_owner = from_stage;
+        action.unpack_archives = copy.is_add;
+        action.chown = chown;
+        action.chmod = chmod;
+        op.actions.emplace_back(std::move(action));
+    }
+    stage.result.rootfs = stage.result.rootfs.file(std::move(op), {source},
+                                                   engine::graph::VertexMeta{description, command.span});
+
+    std::string created_by = keyword;
+    for (const std::string& src : srcs) created_by += " " + src;
+    created_by += " " + dest + " # buildkit";
+    add_history(stage, created_by, &stage.result.rootfs);
+}
+
+} // namespace mab::dockerfile

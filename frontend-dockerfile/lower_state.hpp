@@ -1,0 +1,73 @@
+// Internal to lowering: the state of one stage while its instructions are lowered, and
+// what instruction lowerers need from the whole build. Not part of the front door.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/parser.hpp"
+#include "frontend-dockerfile/variables.hpp"
+
+namespace mab::dockerfile {
+
+// A stage after lowering (what FROM <stage> and COPY --from use).
+struct StageResult {
+    engine::graph::State rootfs = engine::graph::State::scratch();
+    oci::ImageConfig config;
+    std::vector<HistoryStep> history;
+    Variables variables;  // ENV and ARG values at the end of the stage
+};
+
+// The stage being lowered.
+struct StageState {
+    const Stage& stage;
+    StageResult result;
+    bool cmd_set = false;      // CMD set in this stage (ENTRYPOINT then keeps it)
+    int steps_total = 0;       // vertices BuildKit numbers in this stage: "[2/3]"
+    int steps_done = 0;
+    bool show_stage_name = false;
+
+    VariableLookup lookup() const { return result.variables.lookup(); }
+};
+
+// What instruction lowerers need from the whole lowering.
+class LowerContext {
+public:
+    virtual ~LowerContext() = default;
+    virtual const LowerRequest& request() const = 0;
+    virtual const ParsedDockerfile& dockerfile() const = 0;
+    // The lowered stage COPY --from=<value> names (lowering it first if needed).
+    virtual const StageResult& copy_source_stage(const std::string& value, const Stage& current) = 0;
+    // The build context (one shared local source).
+    virtual engine::graph::State build_context() = 0;
+    // Records an ARG declaration, so --build-arg values that no ARG uses are reported.
+    virtual void note_declared_arg(const std::string& name) = 0;
+    // Global ARG values (platform args, then ARGs before the first FROM).
+    virtual const Variables& global_args() const = 0;
+};
+
+// Progress name of the next numbered step, BuildKit style: "[build 2/3] COPY a /b/"
+// (original text with variables expanded, keyword upper-cased).
+std::string step_description(StageState& stage, const Command& command, char escape);
+
+// Adds a history entry; layer_vertex is set for steps that made a FileOp.
+void add_history(StageState& stage, std::string created_by,
+                 const engine::graph::State* layer = nullptr);
+
+// The mtime lowering gives to directories a FileOp creates: SOURCE_DATE_EPOCH or 0.
+int64_t created_dir_mtime(const LowerRequest& request);
+
+// Instruction lowerers (one file per family).
+void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& command,
+                LowerContext& context);
+void lower_workdir(StageState& stage, const WorkdirInstruction& workdir, const Command& command,
+                   LowerContext& context);
+void lower_arg(StageState& stage, const ArgInstruction& arg, LowerContext& context);
+// ENV, LABEL, USER, CMD, ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD.
+void lower_config(StageState& stage, const Command& command, LowerContext& context);
+
+// A user spec "user[:group]" as file ownership.
+engine::graph::ChownSpec parse_chown(const std::string& spec, const std::string& what);
+
+} // namespace mab::dockerfile

@@ -1,0 +1,132 @@
+#include "frontend-dockerfile/parser.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "frontend-dockerfile/command_line.hpp"
+#include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/go_text.hpp"
+
+namespace mab::dockerfile {
+
+namespace {
+
+// The instructions whose arguments may be a JSON array (BuildKit's parseMaybeJSON and
+// parseMaybeJSONToList).
+bool accepts_json(const std::string& keyword) {
+    static const std::set<std::string> k_json = {"ADD", "COPY", "CMD", "ENTRYPOINT",
+                                                 "RUN", "SHELL", "VOLUME"};
+    return k_json.count(keyword) != 0;
+}
+
+// A word like <<EOF, <<-EOF or <<"EOF" starts a heredoc in RUN, COPY and ADD.
+bool has_heredoc(const std::string& args) {
+    for (const std::string& word : split_whitespace(args)) {
+        if (word.size() < 3 || word.compare(0, 2, "<<") != 0) continue;
+        size_t i = 2;
+        if (word[i] == '-') ++i;
+        if (i < word.size() && (word[i] == '"' || word[i] == '\'')) ++i;
+        if (i < word.size() && (std::isalnum(static_cast<unsigned char>(word[i])) || word[i] == '_'))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+std::string Stage::display_name() const {
+    return name.empty() ? fmt::format("stage-{}", index) : name;
+}
+
+RawInstruction parse_raw_instruction(const LogicalLine& line, const std::string& file_name) {
+    RawInstruction raw;
+    raw.span = SourceSpan{file_name, line.first_line, line.last_line};
+    raw.original = trim(line.text);
+    CommandLine cmd = split_command(line.text);
+    raw.keyword = to_upper(cmd.keyword);
+    raw.flags = std::move(cmd.flags);
+    raw.args = std::move(cmd.args);
+    if (accepts_json(raw.keyword)) {
+        std::vector<std::string> items;
+        switch (parse_json_array(raw.args, items)) {
+        case JsonForm::strings:
+            raw.json = std::move(items);
+            break;
+        case JsonForm::not_strings:
+            throw Error(ErrorKind::dockerfile,
+                        "when using JSON array syntax, arrays must be comprised of strings only",
+                        raw.span);
+        case JsonForm::not_json:
+            break;
+        }
+    }
+    if (!raw.json && (raw.keyword == "RUN" || raw.keyword == "COPY" || raw.keyword == "ADD") &&
+        has_heredoc(raw.args))
+        throw Error(ErrorKind::dockerfile,
+                    raw.keyword + " with a heredoc (<<EOF) is not supported yet", raw.span);
+    return raw;
+}
+
+std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std::string& file_name) {
+    LexedFile lexed = lex_dockerfile(text, file_name);
+    auto out = std::make_shared<ParsedDockerfile>();
+    out->file_name = file_name;
+    out->escape = lexed.escape;
+    out->directives = std::move(lexed.directives);
+    out->warnings = std::move(lexed.warnings);
+    for (const LogicalLine& line : lexed.lines)
+        out->instructions.push_back(parse_raw_instruction(line, file_name));
+    if (out->instructions.empty())
+        throw Error(ErrorKind::dockerfile, fmt::format("{} has no instructions", file_name));
+
+    std::set<std::string> stage_names;
+    for (const RawInstruction& raw : out->instructions) {
+        Command command = parse_command(raw, out->escape);
+        if (const auto* from = std::get_if<FromInstruction>(&command.instruction)) {
+            Stage stage;
+            stage.index = static_cast<int>(out->stages.size());
+            stage.name = from->stage_name;
+            stage.from = *from;
+            stage.from_command = command;
+            if (!stage.name.empty() && !stage_names.insert(stage.name).second)
+                throw Error(ErrorKind::dockerfile,
+                            fmt::format("duplicate stage name \"{}\"", stage.name), raw.span);
+            out->stages.push_back(std::move(stage));
+        } else if (!out->stages.empty()) {
+            out->stages.back().commands.push_back(std::move(command));
+        } else if (std::holds_alternative<ArgInstruction>(command.instruction)) {
+            out->global_args.push_back(std::move(command));
+        } else {
+            throw Error(ErrorKind::dockerfile,
+                        raw.keyword + " before the first FROM: no build stage in current context "
+                                      "(only ARG may come before FROM)",
+                        raw.span);
+        }
+    }
+    if (out->stages.empty())
+        throw Error(ErrorKind::dockerfile, fmt::format("{} has no FROM: no stages to build", file_name));
+    return out;
+}
+
+std::string dump_syntax(const ParsedDockerfile& dockerfile) {
+    std::string out = fmt::format("escape {}\n", dockerfile.escape);
+    for (const Directive& d : dockerfile.directives)
+        out += fmt::format("directive {}={} line {}\n", d.name, go_quote(d.value), d.line);
+    for (const std::string& w : dockerfile.warnings) out += "warning " + w + "\n";
+    for (const RawInstruction& raw : dockerfile.instructions) {
+        std::string lines = raw.span.first_line == raw.span.last_line
+                                ? fmt::format("{}", raw.span.first_line)
+                                : fmt::format("{}-{}", raw.span.first_line, raw.span.last_line);
+        out += lines + " " + raw.keyword;
+        if (!raw.flags.empty()) out += " flags=" + go_quote_list(raw.flags);
+        if (raw.json)
+            out += " json=" + go_quote_list(*raw.json);
+        else
+            out += " args=" + go_quote(raw.args);
+        out += "\n";
+    }
+    return out;
+}
+
+} // namespace mab::dockerfile

@@ -1,0 +1,75 @@
+#include "frontend-dockerfile/word_expansion.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "base/error.hpp"
+#include "frontend-dockerfile/command_line.hpp"
+#include "frontend-dockerfile/go_text.hpp"
+
+using namespace mab::dockerfile;
+
+namespace {
+
+// Runs one vector; returns the result text, or "error: <message>".
+std::string run_vector(const std::string& input, bool split, const VariableLookup& lookup, char escape) {
+    try {
+        if (split) return go_quote_list(expand_words(input, lookup, escape));
+        return expand_word(input, lookup, escape);
+    } catch (const mab::Error& e) {
+        return std::string("error: ") + e.what();
+    }
+}
+
+} // namespace
+
+TEST_CASE("word expansion vectors from testdata/expand.txt") {
+    std::ifstream in(std::string(MAB_DOCKERFILE_TESTDATA) + "/expand.txt");
+    REQUIRE(in);
+    std::map<std::string, std::string> env;
+    VariableLookup lookup = [&env](const std::string& name) -> std::optional<std::string> {
+        auto it = env.find(name);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    };
+    char escape = '\\';
+    std::string line;
+    int number = 0, vectors = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.empty() || line[0] == '#') continue;
+        if (line.rfind("env ", 0) == 0) {
+            std::string def = line.substr(4);
+            size_t eq = def.find('=');
+            if (eq == std::string::npos)
+                env.erase(def);
+            else
+                env[def.substr(0, eq)] = def.substr(eq + 1);
+            continue;
+        }
+        if (line.rfind("escape ", 0) == 0) {
+            escape = line[7];
+            continue;
+        }
+        bool split = line.rfind("split: ", 0) == 0;
+        if (split) line = line.substr(7);
+        size_t bar = line.find(" |");
+        REQUIRE(bar != std::string::npos);
+        std::string input = line.substr(0, bar);
+        std::string expected = trim(line.substr(bar + 2));
+        INFO("expand.txt:" << number << ": " << input);
+        CHECK(run_vector(input, split, lookup, escape) == expected);
+        ++vectors;
+    }
+    CHECK(vectors >= 40);
+}
+
+TEST_CASE("expand_word distinguishes unset from empty through lookup_in") {
+    VariableLookup lookup = lookup_in({"A=1", "B=", "A=2"});
+    CHECK(expand_word("$A", lookup, '\\') == "2");
+    CHECK(expand_word("${B-unset}", lookup, '\\').empty());
+    CHECK(expand_word("${C-unset}", lookup, '\\') == "unset");
+}

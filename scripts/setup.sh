@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12 packages) and builds mab into ./build.
+# Idempotent: a second run installs nothing and only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # build
+  g++ meson ninja-build pkg-config python3
+  libboost-dev libboost-filesystem-dev libarchive-dev libzstd-dev zlib1g-dev libssl-dev
+  libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev catch2 libfmt-dev
+  # tests: independent readers of mab's output, emulation, rootless ids
+  skopeo umoci jq qemu-user-static busybox-static uidmap util-linux passwd tar gzip zstd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: run this script as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Warnings are errors here as in CI: the tree must build clean.
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build -Dwerror=true >/dev/null
+fi
+ninja -C build >/dev/null
+echo "setup: built $(pwd)/build/cli/mab"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The command line: help, version, flag errors with suggestions, exit codes.
+source "$(dirname "$0")/lib.sh"
+
+mab --help
+assert_output_contains "Usage: mab"
+assert_output_contains "build"
+mab build --help
+assert_output_contains "--platform"
+assert_output_contains "type=oci,dest="
+assert_output_contains "Examples:"
+mab version
+assert_output_contains "mab 0.1.0"
+assert_output_contains "host platform: linux/"
+
+mab_fails build --platfrom linux/arm64 .
+assert_eq "$MAB_STATUS" 2 "usage exit status"
+assert_output_contains "unknown flag: --platfrom (did you mean --platform?)"
+
+mab_fails build --platform linux/arm65 .
+assert_output_contains "linux/arm65"
+assert_output_contains "arm64"
+
+mab_fails build -o type=oci,dset=x .
+assert_output_contains "did you mean dest?"
+
+mab_fails biuld .
+assert_output_contains "did you mean build?"
+
+mab_fails build
+assert_output_contains "requires exactly 1 argument"
+
+mab_fails build -t 'Bad:Tag' .
+assert_output_contains "Bad:Tag"
+
+# --metadata-file and --iidfile for a multi-platform OCI build.
+ctx=$(new_context ctx <<'DOCKERFILE'
+FROM scratch
+COPY f /f
+DOCKERFILE
+)
+echo x >"$ctx/f"
+mab build --platform linux/amd64,linux/s390x -o type=oci,dest="$WORK/o.tar" \
+  --metadata-file "$WORK/meta.json" --iidfile "$WORK/iid" "$ctx"
+digest=$(jq -r '."containerimage.digest"' "$WORK/meta.json")
+[[ "$digest" == sha256:* ]] || fail "metadata has no digest"
+assert_eq "$(cat "$WORK/iid")" "$digest" "iidfile for a multi-platform build"
+assert_output_contains "#"
+assert_output_contains "DONE"
+echo ok

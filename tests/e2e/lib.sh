@@ -1,0 +1,76 @@
+# Shared helpers for end-to-end tests: each test runs the real mab binary as a user
+# would and checks its output with independent readers (skopeo, umoci, tar, jq).
+# Source it; $MAB is the binary under test (meson passes it).
+set -euo pipefail
+
+: "${MAB:?MAB must point at the mab binary}"
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
+
+WORK=$(mktemp -d /tmp/mab-e2e.XXXXXX)
+chmod 755 "$WORK"
+export MAB_ROOT="$WORK/root"
+cleanup() { rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# Fail with a message (and the output of the last command, if captured).
+fail() {
+  echo "FAIL: $*" >&2
+  [[ -f "$WORK/last.out" ]] && { echo "--- output of the last mab run:" >&2; tail -n 40 "$WORK/last.out" >&2; }
+  exit 1
+}
+
+# Skip loudly (meson counts exit 77 as SKIP).
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+need() { for t in "$@"; do command -v "$t" >/dev/null || skip "$t is not installed (scripts/setup.sh installs it)"; done; }
+
+# Runs mab; its combined output goes to $WORK/last.out. Fails the test if mab fails.
+mab() {
+  if ! "$MAB" "$@" >"$WORK/last.out" 2>&1; then
+    fail "mab $* exited with $?"
+  fi
+}
+
+# Runs mab expecting failure; sets $MAB_STATUS and keeps the output in $WORK/last.out.
+mab_fails() {
+  set +e
+  "$MAB" "$@" >"$WORK/last.out" 2>&1
+  MAB_STATUS=$?
+  set -e
+  [[ $MAB_STATUS -ne 0 ]] || fail "mab $* succeeded but should have failed"
+}
+
+assert_eq() { [[ "$1" == "$2" ]] || fail "${3:-values differ}: expected '$2', got '$1'"; }
+assert_contains() { grep -qF -- "$2" "$1" || fail "'$1' does not contain '$2'"; }
+assert_output_contains() { grep -qF -- "$1" "$WORK/last.out" || fail "mab output does not contain '$1'"; }
+
+# Makes a build context directory from a heredoc Dockerfile: new_context NAME <<'EOF' … EOF
+new_context() {
+  local dir="$WORK/$1"
+  mkdir -p "$dir"
+  cat >"$dir/Dockerfile"
+  echo "$dir"
+}
+
+# The OCI index (or manifest) that an oci-archive holds, as skopeo reads it.
+raw_manifest() { skopeo inspect --raw "oci-archive:$1"; }
+
+# Unpacks one platform's image from an OCI archive with umoci; prints the rootfs dir.
+# skopeo selects the platform (umoci reads a single-manifest layout).
+unpack_platform() {
+  local archive=$1 arch=$2 variant=${3:-} dir
+  dir=$(mktemp -d "$WORK/unpack.XXXXXX")
+  local args=(--override-os linux --override-arch "$arch")
+  [[ -n "$variant" ]] && args+=(--override-variant "$variant")
+  skopeo copy -q "${args[@]}" "oci-archive:$archive" "oci:$dir/layout:img" >/dev/null ||
+    fail "skopeo copy of $arch from $archive"
+  local rootless=()
+  [[ $(id -u) -eq 0 ]] || rootless=(--rootless)   # as root, umoci sets the real owners
+  umoci unpack "${rootless[@]}" --image "$dir/layout:img" "$dir/bundle" >/dev/null 2>"$dir/umoci.err" ||
+    { cat "$dir/umoci.err" >&2; fail "umoci unpack of $arch"; }
+  echo "$dir/bundle/rootfs"
+}
+
+# "mode uid:gid type" of a path, for tree assertions.
+stat_line() { stat -c '%a %u:%g %F' "$1"; }

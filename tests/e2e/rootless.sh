@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# mab as an unprivileged user: the same build works from a non-root shell, with the
+# default storage root under the user's home, and files in the image owned by root.
+source "$(dirname "$0")/lib.sh"
+need skopeo umoci jq
+
+user=mab-e2e
+if [[ $(id -u) -eq 0 ]]; then
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user" || skip "cannot create $user"
+  as_user() { runuser -u "$user" -- env -u MAB_ROOT HOME="$(getent passwd "$user" | cut -d: -f6)" "$@"; }
+else
+  as_user() { env -u MAB_ROOT "$@"; }
+fi
+
+ctx=$(new_context ctx <<'DOCKERFILE'
+FROM scratch
+COPY hello.txt /srv/hello.txt
+WORKDIR /srv/work
+DOCKERFILE
+)
+echo hello >"$ctx/hello.txt"
+chmod -R a+rX "$WORK"
+out="$WORK/out"
+mkdir -p "$out" && chmod 777 "$out"
+
+as_user "$MAB" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$out/img.tar" "$ctx" >"$WORK/last.out" 2>&1 ||
+  fail "build as $user"
+root=$(unpack_platform "$out/img.tar" arm64)
+assert_eq "$(stat -c '%u:%g' "$root/srv/hello.txt")" "0:0" "owner in the image"
+assert_eq "$(stat -c '%u:%g' "$root/srv/work")" "0:0" "WORKDIR owner in the image"
+# The image is reproducible across users: root's build gives the same digest.
+as_user "$MAB" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$out/img2.tar" \
+  --metadata-file "$out/user.json" "$ctx" >"$WORK/last.out" 2>&1 || fail "second build as $user"
+"$MAB" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$WORK/root.tar" \
+  --metadata-file "$WORK/root.json" "$ctx" >"$WORK/last.out" 2>&1 || fail "build as $(id -un)"
+assert_eq "$(jq -r '."containerimage.digest"' "$out/user.json")" "$(jq -r '."containerimage.digest"' "$WORK/root.json")" \
+  "digest as $user and as $(id -un)"
+
+# An owner that a single-id namespace cannot represent is a clear error, not a wrong owner.
+ctx2=$(new_context chown <<'DOCKERFILE'
+FROM scratch
+COPY --chown=1000:1000 hello.txt /x
+DOCKERFILE
+)
+echo hi >"$ctx2/hello.txt"
+chmod -R a+rX "$WORK"
+if [[ $(id -u) -eq 0 ]]; then
+  if as_user "$MAB" build -o type=oci,dest="$out/chown.tar" "$ctx2" >"$WORK/last.out" 2>&1; then
+    fail "COPY --chown=1000 as $user without subordinate ids should fail clearly"
+  fi
+  assert_output_contains "Dockerfile:2"
+  [[ ! -e "$out/chown.tar" ]] || fail "output left behind after the error"
+fi
+# The user's storage root is private.
+home=$(as_user sh -c 'echo $HOME')
+assert_eq "$(as_user stat -c %a "$home/.local/share/mab")" 700 "storage root mode"
+echo ok
