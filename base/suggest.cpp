@@ -44,4 +44,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
     return m ? " (did you mean " + *m + "?)" : std::string();
 }
 
+std::string with_suggestion(std::string message, std::string_view word,
+                            const std::vector<std::string>& candidates) {
+    return message + did_you_mean(word, candidates);
+}
+
 } // namespace mab

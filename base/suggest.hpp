@@ -18,4 +18,8 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
 // " (did you mean X?)" or "".
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+// `message` plus " (did you mean X?)" when `word` looks like a typo of a candidate.
+std::string with_suggestion(std::string message, std::string_view word,
+                            const std::vector<std::string>& candidates);
+
 } // namespace mab

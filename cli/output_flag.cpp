@@ -71,7 +71,7 @@ exporter::OutputSpec parse_output_flag(const std::string& value) {
     // buildx shorthands: "-" is a tar on stdout, a bare path is a local directory.
     if (value == "-") {
         spec.type = exporter::OutputType::tar;
-        spec.dest = "-";
+        spec.dest = value;  // "-" (assigning the literal trips a g++ 12 -Wrestrict false positive)
         return spec;
     }
     if (value.find('=') == std::string::npos) {

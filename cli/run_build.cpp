@@ -2,8 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
@@ -26,7 +24,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 std::string read_dockerfile(const BuildRequest& r) {
     if (r.dockerfile == "-") {
-        return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        return read_file("/dev/stdin");
     }
     std::error_code ec;
     if (!fs::is_regular_file(r.dockerfile, ec))
@@ -83,7 +81,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     std::vector<engine::graph::VertexRef> roots;
     for (const oci::Platform& platform : r.platforms) {
         dockerfile::LowerRequest lower_request{r.build_args, r.target, platform, oci::Platform::host(),
-                                               r.labels, r.source_date_epoch};
+                                               r.labels, r.source_date_epoch, r.platforms.size() > 1};
         lowered.push_back(dockerfile::lower(*parsed, lower_request));
         roots.push_back(lowered.back().rootfs.vertex());
     }

@@ -39,7 +39,7 @@ const ArchInfo* find_arch(const oci::Platform& platform) {
 
 std::optional<std::filesystem::path> find_qemu(const ArchInfo& arch) {
     const std::string name(arch.qemu_name);
-    for (const std::string candidate :
+    for (const std::string& candidate :
          {"/usr/bin/qemu-" + name + "-static", "/usr/libexec/qemu-binfmt/" + name + "-binfmt-P",
           "/usr/bin/qemu-" + name}) {
         if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::path(candidate);

@@ -21,8 +21,12 @@ bool is_builtin_build_arg(const std::string& name) {
         "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
     for (const std::string& b : k_builtin)
         if (b == name) return true;
-    for (const auto& [platform_name, value] : platform_args(LowerRequest{}))
-        if (platform_name == name) return true;
+    // The platform ARGs count as used: they are predefined in the global scope.
+    static const std::vector<std::string> k_platform = {
+        "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+        "BUILDPLATFORM",  "BUILDOS",  "BUILDARCH",  "BUILDVARIANT"};
+    for (const std::string& p : k_platform)
+        if (p == name) return true;
     return false;
 }
 

@@ -29,6 +29,9 @@ struct LowerRequest {
     oci::Platform build_platform;
     std::map<std::string, std::string> labels;      // --label, applied last
     std::optional<int64_t> source_date_epoch;
+    // Name the platform in step descriptions ("[linux/arm64 2/3] COPY …"), as BuildKit
+    // does when a build has several target platforms. Descriptions are not in digests.
+    bool prefix_platform = false;
 };
 
 // One step of image history; steps that create a layer name the vertex that makes it,

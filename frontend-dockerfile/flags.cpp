@@ -4,7 +4,7 @@
 
 #include "base/error.hpp"
 #include "frontend-dockerfile/command_line.hpp"
-#include "frontend-dockerfile/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace mab::dockerfile {
 

@@ -92,6 +92,8 @@ LowerRequest read_args(const fs::path& file) {
             request.build_args[value.substr(0, eq)] = eq == std::string::npos ? "" : value.substr(eq + 1);
         } else if (key == "label") {
             request.labels[value.substr(0, eq)] = eq == std::string::npos ? "" : value.substr(eq + 1);
+        } else if (key == "prefix-platform") {
+            request.prefix_platform = true;
         } else if (key == "source-date-epoch") {
             request.source_date_epoch = std::stoll(value);
         } else {

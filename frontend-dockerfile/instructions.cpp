@@ -8,7 +8,7 @@
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/flags.hpp"
 #include "frontend-dockerfile/parser.hpp"
-#include "frontend-dockerfile/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace mab::dockerfile {
 

@@ -137,13 +137,13 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
         std::string line = is_comment(stripped) ? std::string() : std::string(stripped);
         bool end_of_line = trim_continuation(line, out.escape);
         if (end_of_line && trim(line).empty()) continue;
-        bool empty_continuation = false;
+        int empty_continuation = 0;  // the first empty line inside the continuation
         while (!end_of_line && i < lines.size()) {
             std::string_view next = lines[i];
             ++i;
             if (is_comment(next)) continue;
             if (trim_left(next).empty()) {
-                empty_continuation = true;
+                if (!empty_continuation) empty_continuation = static_cast<int>(i);
                 continue;
             }
             std::string part(next);
@@ -153,8 +153,9 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
         int last = static_cast<int>(i);
         if (empty_continuation)
             out.warnings.push_back(fmt::format(
-                "{}:{}: empty continuation line found in the instruction starting at line {}",
-                file_name, last, first));
+                "{}:{}: empty continuation line in the instruction starting at line {} "
+                "(BuildKit will reject these in a future release)",
+                file_name, empty_continuation, first));
         if (trim(line).empty()) continue;
         out.lines.push_back({std::move(line), first, last});
     }

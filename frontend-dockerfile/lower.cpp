@@ -11,7 +11,7 @@
 #include "frontend-dockerfile/go_text.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
 #include "frontend-dockerfile/stage_resolver.hpp"
-#include "frontend-dockerfile/suggest.hpp"
+#include "base/suggest.hpp"
 #include "frontend-dockerfile/word_expansion.hpp"
 
 namespace mab::dockerfile {
@@ -43,7 +43,8 @@ oci::Platform parse_stage_platform(const std::string& text) {
     try {
         return oci::Platform::parse(text);
     } catch (const Error& e) {
-        throw Error(ErrorKind::dockerfile, fmt::format("failed to parse platform {}: {}", text, e.what()));
+        throw Error(ErrorKind::dockerfile, fmt::format("FROM --platform={}: {}", text, e.what()))
+            .with_hint(e.hint());
     }
 }
 
@@ -112,6 +113,7 @@ private:
         StageState state{stage, start_stage(stage)};
         state.steps_total = numbered_steps(stage);
         state.show_stage_name = m_dockerfile.stages.size() > 1;
+        state.show_platform = m_request.prefix_platform;
         for (const Command& command : stage.commands) {
             try {
                 lower_command(state, command);

@@ -33,6 +33,7 @@ std::string step_description(StageState& stage, const Command& command, char esc
     if (stage.steps_total == 0) return text;
     ++stage.steps_done;
     std::string prefix = "[";
+    if (stage.show_platform) prefix += stage.result.config.platform.str() + " ";
     if (stage.show_stage_name) prefix += stage.stage.display_name() + " ";
     prefix += fmt::format("{:>{}}/{}] ", stage.steps_done, decimal_digits(stage.steps_total),
                           stage.steps_total);

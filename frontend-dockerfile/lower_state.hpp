@@ -27,6 +27,7 @@ struct StageState {
     int steps_total = 0;       // vertices BuildKit numbers in this stage: "[2/3]"
     int steps_done = 0;
     bool show_stage_name = false;
+    bool show_platform = false;  // "[linux/arm64 build 2/3]" in multi-platform builds
 
     VariableLookup lookup() const { return result.variables.lookup(); }
 };

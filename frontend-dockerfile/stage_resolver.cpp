@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "frontend-dockerfile/command_line.hpp"
-#include "frontend-dockerfile/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace mab::dockerfile {
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -145,9 +146,9 @@ private:
         }
         if (type == AE_IFSOCK) return;  // Docker skips sockets as well
 
-        std::string parent = path.substr(0, path.rfind('/'));
-        m_root.mkdir_all(parent.empty() ? "/" : parent, 0755, m_options.chown);
-        auto [dirfd, base] = m_root.open_parent(path);
+        forget_parent_below(path);
+        const std::string base = path.substr(path.rfind('/') + 1);
+        const UniqueFd& dirfd = parent_dir(path);
 
         if (hardlink != nullptr) {
             make_hardlink(dirfd.get(), base, name, hardlink);
@@ -184,6 +185,28 @@ private:
             break;
         default:
             fail(name, "unsupported entry type");
+        }
+    }
+
+    // The parent directory of `path`, created if missing. Consecutive entries mostly
+    // share a parent, so the last one is kept open; the fd stays valid (and inside
+    // the root) whatever later entries do to names.
+    const UniqueFd& parent_dir(const std::string& path) {
+        std::string parent = path.substr(0, path.rfind('/'));
+        if (parent.empty()) parent = "/";
+        if (m_parent_fd && parent == m_parent_path) return m_parent_fd;
+        m_root.mkdir_all(parent, 0755, m_options.chown);
+        auto [fd, base] = m_root.open_parent(path);
+        m_parent_fd = std::move(fd);
+        m_parent_path = parent;
+        return m_parent_fd;
+    }
+
+    // An entry at the cached parent or above it may replace a directory on the way
+    // (with a symlink, say): resolve again after it.
+    void forget_parent_below(const std::string& path) {
+        if (m_parent_fd && (m_parent_path == path || m_parent_path.rfind(path + "/", 0) == 0)) {
+            m_parent_fd.reset();
         }
     }
 
@@ -238,6 +261,7 @@ private:
         const void* buf = nullptr;
         size_t size = 0;
         la_int64_t offset = 0;
+        la_int64_t end = 0;
         int r = 0;
         // Blocks come with offsets: holes of sparse entries are simply skipped.
         while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
@@ -250,18 +274,21 @@ private:
                 size -= static_cast<size_t>(n);
                 offset += n;
             }
+            end = std::max(end, offset);
         }
         if (r != ARCHIVE_EOF) {
             fail(path, archive_error(a));
         }
-        if (archive_entry_size_is_set(entry) && ::ftruncate(fd.get(), archive_entry_size(entry)) != 0) {
+        // A sparse file may end in a hole.
+        if (archive_entry_size_is_set(entry) && archive_entry_size(entry) > end &&
+            ::ftruncate(fd.get(), archive_entry_size(entry)) != 0) {
             throw_errno("truncate", path);
         }
-        // Owner before mode (chown clears setuid), xattrs after chown (it clears
-        // security.capability), times last.
+        // Owner first (chown clears setuid bits and security.capability), xattrs
+        // while the file is still writable for us, then the mode; times last.
         change_owner_fd(fd.get(), owner, path);
-        if (::fchmod(fd.get(), perm) != 0) throw_errno("chmod", path);
         write_xattrs_fd(fd.get(), xattrs_of(entry), path);
+        if (::fchmod(fd.get(), perm) != 0) throw_errno("chmod", path);
         struct timespec times[2] = {mtime, mtime};
         if (::futimens(fd.get(), times) != 0) throw_errno("utimensat", path);
     }
@@ -272,8 +299,8 @@ private:
         UniqueFd fd(::openat(dirfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) throw_errno("open", path);
         change_owner_fd(fd.get(), owner, path);
-        if (::fchmod(fd.get(), perm) != 0) throw_errno("chmod", path);
         write_xattrs_fd(fd.get(), xattrs_of(entry), path);
+        if (::fchmod(fd.get(), perm) != 0) throw_errno("chmod", path);
         // Entries that follow will change its mtime: set it once all are in.
         m_dir_times.push_back({path, mtime});
     }
@@ -311,6 +338,8 @@ private:
     std::string m_dest;
     const ExtractOptions& m_options;
     std::vector<PendingTime> m_dir_times;
+    std::string m_parent_path;
+    UniqueFd m_parent_fd;
 };
 
 } // namespace

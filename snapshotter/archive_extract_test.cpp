@@ -367,3 +367,23 @@ TEST_CASE("a corrupt archive is an input error", "[extract]") {
         CHECK(e.kind() == ErrorKind::input);
     }
 }
+
+TEST_CASE("sparse entries keep their holes and size", "[extract]") {
+    Fixture f;
+    fs::path src = f.inputs.path() / "src";
+    make_dir(src);
+    {
+        std::string cmd = "truncate -s 3M " + (src / "sparse").string() + " && printf data | dd of=" +
+                          (src / "sparse").string() + " bs=1 seek=1048576 conv=notrunc status=none";
+        REQUIRE(std::system(cmd.c_str()) == 0);
+    }
+    REQUIRE(std::system(("tar --sparse --format=pax -C " + src.string() + " -cf " + f.archive.string() +
+                         " sparse").c_str()) == 0);
+    RootFs root(f.root);
+    extract_tar(f.archive, root, "/", f.own_ids());
+    std::string got = read_file(f.root / "sparse");
+    std::string want(3 << 20, '\0');
+    want.replace(1048576, 4, "data");
+    CHECK(got.size() == want.size());
+    CHECK(got == want);
+}

@@ -20,7 +20,10 @@ public:
     // Marks `key` immutable (later prepares may use it as a parent).
     void commit(const std::string& key);
     std::filesystem::path path(const std::string& key) const;
+    // True once `key` is committed (a prepared, uncommitted tree does not count: it
+    // may be the leftover of an interrupted build).
     bool exists(const std::string& key) const;
+    // Removes the snapshot, committed or not; nothing to do if it is absent.
     void remove(const std::string& key);
 
 private:

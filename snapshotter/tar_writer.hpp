@@ -28,7 +28,7 @@ public:
 
     // Adds the file at `on_disk` (lstat, never followed) under `name` ("etc/passwd",
     // directories without a trailing slash). A second path with the same inode as an
-    // earlier entry of this stream becomes a hardlink to it.
+    // earlier entry of this stream becomes a hardlink to it. Sockets are skipped.
     void add(const std::string& name, const std::filesystem::path& on_disk);
     // Adds an empty regular file `<dir>/.wh.<base>` marking `name` deleted.
     void add_whiteout(const std::string& name);
@@ -42,8 +42,9 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// Writes the tree at `root` as a tar (entries sorted by name, `prefix` + relative name,
-// the root itself omitted) to `out`; used by the `tar` exporter.
+// Writes the tree at `root` as a tar (depth first, each directory's names in byte
+// order as Go's filepath.Walk; `prefix` + relative name, so a non-empty prefix ends
+// in "/"; the root itself omitted) to `out`; used by the `tar` exporter.
 void write_tree_tar(const std::filesystem::path& root, const std::string& prefix, TarWriter& out);
 
 } // namespace mab::snapshotter

@@ -97,13 +97,14 @@ void copy_data(int in, int out, CopyState& state, const std::string& from, const
     copy_by_read_write(in, out, from, to);
 }
 
-// Owner before mode (chown clears setuid bits), xattrs after chown (it clears
-// security.capability), times last.
+// Owner first (chown clears setuid bits and security.capability), then xattrs
+// (unprivileged, user.* needs write permission the final mode may not give), then
+// the mode, times last.
 void apply_metadata_fd(int fd, const struct stat& st, const std::string& from,
                        const std::string& to) {
     change_owner_fd(fd, Ownership{st.st_uid, st.st_gid}, to);
-    if (::fchmod(fd, st.st_mode & 07777) != 0) throw_errno("chmod", to);
     write_xattrs_fd(fd, read_xattrs(from), to);
+    if (::fchmod(fd, st.st_mode & 07777) != 0) throw_errno("chmod", to);
     struct timespec times[2] = {st.st_atim, st.st_mtim};
     if (::futimens(fd, times) != 0) throw_errno("utimensat", to);
 }
@@ -111,10 +112,10 @@ void apply_metadata_fd(int fd, const struct stat& st, const std::string& from,
 void apply_metadata_at(int dirfd, const std::string& name, const struct stat& st,
                        const std::string& from, const std::string& to) {
     change_owner_at(dirfd, name, Ownership{st.st_uid, st.st_gid}, to);
+    write_xattrs_path(to, read_xattrs(from));
     if (!S_ISLNK(st.st_mode) && ::fchmodat(dirfd, name.c_str(), st.st_mode & 07777, 0) != 0) {
         throw_errno("chmod", to);
     }
-    write_xattrs_path(to, read_xattrs(from));
     struct timespec times[2] = {st.st_atim, st.st_mtim};
     if (::utimensat(dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
         throw_errno("utimensat", to);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "snapshotter/file_meta.hpp"
 #include "engine/ops/root_paths.hpp"
 
 namespace mab::engine::ops {
@@ -101,7 +102,7 @@ std::string read_link(int dir, const std::string& name, const std::string& path)
 // Owner first: chown clears set-id bits, so the mode comes after it.
 void set_fd_metadata(int fd, snapshotter::Ownership owner, mode_t mode, const timespec& mtime,
                      const std::string& path) {
-    if (::fchown(fd, owner.uid, owner.gid) != 0) throw_errno("chown", path);
+    snapshotter::change_owner_fd(fd, owner, path);
     if (::fchmod(fd, mode) != 0) throw_errno("chmod", path);
     const timespec times[2] = {mtime, mtime};
     if (::futimens(fd, times) != 0) throw_errno("utimensat", path);
@@ -212,9 +213,7 @@ void EntryCopier::copy_symlink(const SourceEntry& src, const DestSlot& dest) {
     const std::string target = read_link(src.dir, src.name, src.path);
     if (::symlinkat(target.c_str(), dest.dir, dest.name.c_str()) != 0) throw_errno("symlink", dest_path);
     const snapshotter::Ownership owner = owner_for(src.st);
-    if (::fchownat(dest.dir, dest.name.c_str(), owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) != 0) {
-        throw_errno("lchown", dest_path);
-    }
+    snapshotter::change_owner_at(dest.dir, dest.name, owner, dest_path);
     const timespec times[2] = {src.st.st_mtim, src.st.st_mtim};
     if (::utimensat(dest.dir, dest.name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
         throw_errno("utimensat", dest_path);
@@ -228,9 +227,7 @@ void EntryCopier::copy_special(const SourceEntry& src, const DestSlot& dest) {
         throw_errno("mknod", dest_path);
     }
     const snapshotter::Ownership owner = owner_for(src.st);
-    if (::fchownat(dest.dir, dest.name.c_str(), owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) != 0) {
-        throw_errno("lchown", dest_path);
-    }
+    snapshotter::change_owner_at(dest.dir, dest.name, owner, dest_path);
     if (::fchmodat(dest.dir, dest.name.c_str(), mode_for(src.st), AT_SYMLINK_NOFOLLOW) != 0) {
         throw_errno("chmod", dest_path);
     }

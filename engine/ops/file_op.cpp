@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "snapshotter/file_meta.hpp"
 #include "engine/ops/copy_action.hpp"
 #include "engine/ops/dir_times.hpp"
 #include "engine/ops/root_paths.hpp"
@@ -100,7 +101,7 @@ private:
             done += static_cast<size_t>(n);
         }
         const snapshotter::Ownership o = owner.value_or(snapshotter::Ownership{});
-        if (::fchown(fd.get(), o.uid, o.gid) != 0) throw_errno("chown", path);
+        snapshotter::change_owner_fd(fd.get(), o, path);
         if (::fchmod(fd.get(), static_cast<mode_t>(a.mode & 07777)) != 0) throw_errno("chmod", path);
         // Created files get the op's timestamp, like its directories: reproducible.
         timespec mtime{};

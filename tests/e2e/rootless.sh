@@ -12,6 +12,10 @@ else
   as_user() { env -u MAB_ROOT "$@"; }
 fi
 
+# The checkout may sit where the user cannot reach (/root/…): run a copy of the binary.
+cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
+MAB_AS_USER="$WORK/mab"
+
 ctx=$(new_context ctx <<'DOCKERFILE'
 FROM scratch
 COPY hello.txt /srv/hello.txt
@@ -23,13 +27,13 @@ chmod -R a+rX "$WORK"
 out="$WORK/out"
 mkdir -p "$out" && chmod 777 "$out"
 
-as_user "$MAB" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$out/img.tar" "$ctx" >"$WORK/last.out" 2>&1 ||
+as_user "$MAB_AS_USER" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$out/img.tar" "$ctx" >"$WORK/last.out" 2>&1 ||
   fail "build as $user"
 root=$(unpack_platform "$out/img.tar" arm64)
 assert_eq "$(stat -c '%u:%g' "$root/srv/hello.txt")" "0:0" "owner in the image"
 assert_eq "$(stat -c '%u:%g' "$root/srv/work")" "0:0" "WORKDIR owner in the image"
 # The image is reproducible across users: root's build gives the same digest.
-as_user "$MAB" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$out/img2.tar" \
+as_user "$MAB_AS_USER" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$out/img2.tar" \
   --metadata-file "$out/user.json" "$ctx" >"$WORK/last.out" 2>&1 || fail "second build as $user"
 "$MAB" build --platform linux/amd64,linux/arm64 -o type=oci,dest="$WORK/root.tar" \
   --metadata-file "$WORK/root.json" "$ctx" >"$WORK/last.out" 2>&1 || fail "build as $(id -un)"
@@ -45,7 +49,7 @@ DOCKERFILE
 echo hi >"$ctx2/hello.txt"
 chmod -R a+rX "$WORK"
 if [[ $(id -u) -eq 0 ]]; then
-  if as_user "$MAB" build -o type=oci,dest="$out/chown.tar" "$ctx2" >"$WORK/last.out" 2>&1; then
+  if as_user "$MAB_AS_USER" build -o type=oci,dest="$out/chown.tar" "$ctx2" >"$WORK/last.out" 2>&1; then
     fail "COPY --chown=1000 as $user without subordinate ids should fail clearly"
   fi
   assert_output_contains "Dockerfile:2"
