@@ -16,9 +16,14 @@ namespace mab::snapshotter {
 namespace {
 
 [[noreturn]] void throw_owner_error(int err, Ownership owner, const std::string& display) {
-    throw Error(ErrorKind::input, "chown " + display + " to " + std::to_string(owner.uid) + ":" +
-                                      std::to_string(owner.gid) + ": " + std::strerror(err))
-        .with_hint("setting file owners needs root or a user namespace with those ids mapped");
+    std::string message = "chown " + display + " to " + std::to_string(owner.uid) + ":" +
+                          std::to_string(owner.gid) + ": " + std::strerror(err);
+    // EINVAL: the id is not mapped in our user namespace (a non-root user's namespace maps
+    // only the user's own id, as root).
+    if (err == EINVAL) message += " (the id is not mapped in mab's user namespace)";
+    throw Error(ErrorKind::input, message)
+        .with_hint("as a non-root user mab can only create files owned by root (0:0) so far; "
+                   "build as root for other owners");
 }
 
 bool owner_is(const struct stat& st, Ownership owner) {
