@@ -11,6 +11,7 @@
 #include <deque>
 
 #include "base/error.hpp"
+#include "snapshotter/dir_entries.hpp"
 #include "snapshotter/file_meta.hpp"
 
 namespace mab::snapshotter {
@@ -57,19 +58,7 @@ std::string join_components(const std::vector<std::string>& parts) {
 
 // Removes every entry of the open directory `dirfd`, never following symlinks.
 void remove_contents(int dirfd, const std::string& display) {
-    int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) throw_errno("dup", display);
-    DIR* dir = ::fdopendir(dup_fd);
-    if (dir == nullptr) {
-        ::close(dup_fd);
-        throw_errno("opendir", display);
-    }
-    std::vector<std::string> names;
-    while (struct dirent* ent = ::readdir(dir)) {
-        std::string_view n = ent->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
-    ::closedir(dir);
+    const std::vector<std::string> names = list_directory(dirfd, display);
     for (const std::string& n : names) remove_at(dirfd, n, display + "/" + n);
 }
 

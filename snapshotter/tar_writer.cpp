@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "snapshotter/dir_entries.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/file_meta.hpp"
 
@@ -360,23 +361,10 @@ void TarWriter::finish() {
 
 namespace {
 
-std::vector<std::string> sorted_names(const std::filesystem::path& dir) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) throw_errno("opendir", dir.string());
-    std::vector<std::string> names;
-    errno = 0;
-    while (struct dirent* ent = ::readdir(d)) {
-        std::string_view n = ent->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 void write_dir(const std::filesystem::path& dir, const std::string& rel, const std::string& prefix,
                TarWriter& out) {
-    for (const std::string& n : sorted_names(dir)) {
+    for (const std::string& n : list_directory(dir)) {
         std::filesystem::path p = dir / n;
         std::string child = rel.empty() ? n : rel + "/" + n;
         out.add(prefix + child, p);

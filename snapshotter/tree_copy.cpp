@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "snapshotter/dir_entries.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/file_meta.hpp"
 #include "snapshotter/native_snapshotter.hpp"
@@ -30,23 +31,6 @@ struct CopyState {
     bool try_copy_range = true;
 };
 
-std::vector<std::string> list_dir(int dirfd, const std::string& display) {
-    int dup_fd = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) throw_errno("dup", display);
-    DIR* dir = ::fdopendir(dup_fd);
-    if (dir == nullptr) {
-        ::close(dup_fd);
-        throw_errno("opendir", display);
-    }
-    std::vector<std::string> names;
-    while (struct dirent* ent = ::readdir(dir)) {
-        std::string_view n = ent->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 bool unsupported(int err) {
     return err == EOPNOTSUPP || err == ENOTTY || err == EXDEV || err == ENOSYS || err == EINVAL;
@@ -178,7 +162,7 @@ void copy_entry(int src, int dst, const std::string& name, const std::string& fr
 }
 
 void copy_dir(int src, int dst, const std::string& from, const std::string& to, CopyState& state) {
-    for (const std::string& name : list_dir(src, from)) copy_entry(src, dst, name, from, to, state);
+    for (const std::string& name : list_directory(src, from)) copy_entry(src, dst, name, from, to, state);
 }
 
 } // namespace

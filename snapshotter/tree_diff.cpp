@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "snapshotter/dir_entries.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/file_meta.hpp"
 #include "snapshotter/layer_builder.hpp"
@@ -28,18 +29,6 @@ namespace fs = std::filesystem;
 
 constexpr size_t k_chunk = 64 * 1024;
 
-std::vector<std::string> sorted_names(const fs::path& dir) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) throw_errno("opendir", dir.string());
-    std::vector<std::string> names;
-    while (struct dirent* ent = ::readdir(d)) {
-        std::string_view n = ent->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 struct stat lstat_path(const fs::path& p) {
     struct stat st {};
@@ -102,8 +91,8 @@ public:
 
     // Both trees have directory `rel` ("" for the roots).
     void walk_both(const fs::path& lower, const std::string& rel) {
-        std::vector<std::string> ln = sorted_names(lower / rel);
-        std::vector<std::string> un = sorted_names(m_upper / rel);
+        std::vector<std::string> ln = list_directory(lower / rel);
+        std::vector<std::string> un = list_directory(m_upper / rel);
         size_t i = 0;
         size_t j = 0;
         while (i < ln.size() || j < un.size()) {
@@ -134,7 +123,7 @@ public:
         }
         m_open_dirs.push_back({rel, false});
         flush_parents();
-        for (const std::string& n : sorted_names(m_upper / rel)) add_new(join(rel, n));
+        for (const std::string& n : list_directory(m_upper / rel)) add_new(join(rel, n));
         m_open_dirs.pop_back();
     }
 
@@ -205,7 +194,7 @@ std::optional<Layer> diff_trees(const std::optional<std::filesystem::path>& lowe
     if (lower) {
         differ.walk_both(*lower, "");
     } else {
-        for (const std::string& n : sorted_names(upper)) differ.add_new(n);
+        for (const std::string& n : list_directory(upper)) differ.add_new(n);
     }
     return differ.finish();
 }

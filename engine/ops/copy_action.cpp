@@ -13,6 +13,7 @@
 #include "engine/ops/root_paths.hpp"
 #include "engine/ops/user_lookup.hpp"
 #include "engine/ops/wildcard.hpp"
+#include "snapshotter/dir_entries.hpp"
 #include "snapshotter/archive_extract.hpp"
 
 namespace mab::engine::ops {
@@ -28,7 +29,7 @@ constexpr mode_t k_created_dir_mode = 0755;
 // filepath.Walk, symlinks are not descended into while matching.
 void walk_matches(int dir, const std::string& path, const std::vector<std::string>& components,
                   size_t index, std::vector<std::string>& out) {
-    for (const std::string& name : list_dir(dir, path)) {
+    for (const std::string& name : snapshotter::list_directory(dir, path)) {
         if (!wildcard_match(components[index], name)) continue;
         const std::string child = join_path(path, name);
         if (index + 1 == components.size()) {

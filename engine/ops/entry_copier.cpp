@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "snapshotter/dir_entries.hpp"
 #include "snapshotter/file_meta.hpp"
 #include "engine/ops/root_paths.hpp"
 
@@ -159,7 +160,7 @@ void EntryCopier::copy_entry(const SourceEntry& src, const DestSlot& dest) {
 
 void EntryCopier::copy_contents(int src_dir, const std::string& src_path, int dest_dir,
                                 const std::string& dest_dir_path) {
-    for (const std::string& name : list_dir(src_dir, src_path)) {
+    for (const std::string& name : snapshotter::list_directory(src_dir, src_path)) {
         SourceEntry child{src_dir, name, join_path(src_path, name), {}};
         if (::fstatat(src_dir, name.c_str(), &child.st, AT_SYMLINK_NOFOLLOW) != 0) {
             throw_errno("lstat", child.path);

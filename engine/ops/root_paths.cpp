@@ -85,29 +85,6 @@ UniqueFd open_regular(int dir, const std::string& name, const std::string& displ
     return fd;
 }
 
-std::vector<std::string> list_dir(int dir, const std::string& display_path) {
-    // fdopendir takes ownership of its fd, so it gets a fresh one on the same directory.
-    const int fd = ::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw_errno("open", display_path);
-    DIR* stream = ::fdopendir(fd);
-    if (stream == nullptr) {
-        const int err = errno;
-        ::close(fd);
-        throw_errno_code(err, "opendir", display_path);
-    }
-    std::vector<std::string> names;
-    errno = 0;
-    while (const dirent* e = ::readdir(stream)) {
-        const std::string_view name(e->d_name);
-        if (name != "." && name != "..") names.emplace_back(name);
-        errno = 0;
-    }
-    const int err = errno;
-    ::closedir(stream);
-    if (err != 0) throw_errno_code(err, "readdir", display_path);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
 

@@ -46,8 +46,6 @@ std::optional<UniqueFd> open_dir(const snapshotter::RootFs& root, std::string_vi
 // symlink and never blocking on a FIFO; throws if it is not a regular file.
 UniqueFd open_regular(int dir, const std::string& name, const std::string& display_path);
 
-// The names in directory `dir` (without "." and ".."), sorted bytewise.
-std::vector<std::string> list_dir(int dir, const std::string& display_path);
 
 // "/proc/self/fd/N": a path that names exactly the open file `fd`, for libraries that
 // take paths (libarchive).
