@@ -20,6 +20,7 @@ const std::vector<FlagSpec> k_build_flags{
     {"output", 'o', "string", "Output destination (format: \"type=oci|docker|local|tar,dest=path\")", ""},
     {"build-arg", 0, "KEY=VALUE", "Set a build-time variable; KEY alone takes it from the environment", ""},
     {"target", 0, "string", "Set the target build stage to build", "the last stage"},
+    {"build-context", 0, "NAME=VALUE", "Additional build context; VALUE: oci-layout:///path[:tag|@sha256:digest]", ""},
     {"label", 0, "KEY=VALUE", "Set metadata for an image", ""},
     {"iidfile", 0, "string", "Write the image ID to a file", ""},
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
@@ -58,6 +59,27 @@ std::pair<std::string, std::string> split_key_value(const std::string& flag, con
         throw Error(ErrorKind::usage, fmt::format("invalid {} \"{}\": expected KEY=VALUE", flag, value));
     const char* env = std::getenv(key.c_str());
     return {key, env ? env : ""};
+}
+
+// "oci-layout:///srv/busybox:1.36" -> {"/srv/busybox", "1.36"}.
+OciLayoutContext parse_build_context_value(const std::string& name, const std::string& value) {
+    const std::string scheme = "oci-layout://";
+    if (value.rfind(scheme, 0) != 0)
+        throw Error(ErrorKind::usage,
+                    fmt::format("--build-context {}={}: only oci-layout:// contexts are supported yet", name, value))
+            .with_hint("build a local directory as an image first, or wait for named local contexts");
+    std::string rest = value.substr(scheme.size());
+    OciLayoutContext out;
+    if (size_t at = rest.find('@'); at != std::string::npos) {
+        out.ref = rest.substr(at + 1);
+        rest = rest.substr(0, at);
+    } else if (size_t colon = rest.rfind(':'); colon != std::string::npos && colon > rest.rfind('/')) {
+        out.ref = rest.substr(colon + 1);
+        rest = rest.substr(0, colon);
+    }
+    if (rest.empty()) throw Error(ErrorKind::usage, fmt::format("--build-context {}={}: no directory", name, value));
+    out.dir = rest;
+    return out;
 }
 
 std::optional<int64_t> parse_epoch(const std::string& text, const std::string& origin) {
@@ -106,6 +128,10 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
         r.labels[k] = v;
     }
     r.target = flags.last("target").value_or("");
+    for (const std::string& c : flags.all("build-context")) {
+        auto [name, value] = split_key_value("--build-context", c, false);
+        r.image_contexts[name] = parse_build_context_value(name, value);
+    }
     r.tags = flags.all("tag");
     for (const std::string& t : r.tags) registry::Reference::parse(t);  // reject bad tags early
     const std::vector<std::string>& outputs = flags.all("output");

@@ -15,6 +15,12 @@
 
 namespace mab::cli {
 
+// --build-context NAME=oci-layout://DIR[:TAG|@DIGEST]: a base image from a local layout.
+struct OciLayoutContext {
+    std::filesystem::path dir;
+    std::string ref;  // tag, digest, or "" for the layout's only image
+};
+
 struct BuildRequest {
     std::filesystem::path context;
     std::string dockerfile;                     // path, or "-" for stdin
@@ -29,6 +35,7 @@ struct BuildRequest {
     ProgressMode progress = ProgressMode::plain;
     bool no_cache = false;
     std::optional<int64_t> source_date_epoch;
+    std::map<std::string, OciLayoutContext> image_contexts;  // by the name FROM uses
 };
 
 // Parses `mab build` arguments; throws Error(usage) naming the flag on bad input.

@@ -23,6 +23,12 @@ exporter::PlatformImage image_from_result(const dockerfile::LoweredImage& lowere
     // A step whose change turned out empty made no layer: its history says so.
     size_t non_empty = 0;
     for (const dockerfile::HistoryStep& step : lowered.history) {
+        if (step.from_base) {
+            // The base image's own history, with its own times and empty_layer flags.
+            if (!step.from_base->empty_layer) ++non_empty;
+            image.config.history.push_back(*step.from_base);
+            continue;
+        }
         oci::HistoryEntry entry;
         entry.created = created;
         entry.created_by = step.created_by;

@@ -10,6 +10,8 @@
 #include "cli/storage_root.hpp"
 #include "engine/ops/runner.hpp"
 #include "engine/solve/solver.hpp"
+#include "oci/image_layout.hpp"
+#include "oci/platform_match.hpp"
 #include "frontend-dockerfile/dockerfile.hpp"
 
 namespace mab::cli {
@@ -48,6 +50,17 @@ snapshotter::LayerOptions layer_options_for(const BuildRequest& r) {
     return options;
 }
 
+// RUN for a platform the host cannot execute natively needs emulation.
+void prepare_emulation(const oci::Platform& platform) {
+    const oci::Platform host = oci::Platform::host();
+    if (oci::platform_match_rank(platform, host)) return;
+    throw Error(ErrorKind::emulation,
+                fmt::format("RUN for {} needs emulation (the host is {}), which mab does not provide yet",
+                            platform.str(), host.str()))
+        .with_hint("build this platform on a " + platform.str() + " runner, or keep RUN steps in a "
+                   "FROM --platform=$BUILDPLATFORM stage");
+}
+
 const char* output_description(exporter::OutputType type) {
     switch (type) {
     case exporter::OutputType::oci: return "exporting to oci image format";
@@ -76,12 +89,23 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     auto parsed = dockerfile::parse(text, name);
     progress.end_step(step, seconds_since(start));
 
+    // Base images from local OCI layouts, checked before anything is built.
+    std::map<std::string, oci::ImageLayout> layouts;
+    for (const auto& [context_name, context] : r.image_contexts) layouts.emplace(context_name, oci::ImageLayout(context.dir));
+    dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
+        -> std::optional<oci::ResolvedImage> {
+        auto found = layouts.find(base);
+        if (found == layouts.end()) return std::nullopt;
+        return found->second.resolve(r.image_contexts.at(base).ref, platform);
+    };
+
     // 2. Lower once per target platform; equal ops across platforms share vertices.
     std::vector<dockerfile::LoweredImage> lowered;
     std::vector<engine::graph::VertexRef> roots;
     for (const oci::Platform& platform : r.platforms) {
         dockerfile::LowerRequest lower_request{r.build_args, r.target, platform, oci::Platform::host(),
-                                               r.labels, r.source_date_epoch, r.platforms.size() > 1};
+                                               r.labels, r.source_date_epoch, r.platforms.size() > 1,
+                                               resolve_image};
         lowered.push_back(dockerfile::lower(*parsed, lower_request));
         roots.push_back(lowered.back().rootfs.vertex());
     }
@@ -97,6 +121,8 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     runner_config.snapshots = &snapshots;
     runner_config.layer_options = layer_options_for(r);
     runner_config.local_sources["context"] = fs::absolute(r.context);
+    for (const auto& [context_name, layout] : layouts) runner_config.image_layouts.push_back(layout.dir());
+    runner_config.prepare_platform = prepare_emulation;
     engine::Runner runner(runner_config);
     engine::Solver solver(runner, progress);
     std::vector<engine::Ref> refs = solver.solve(roots);

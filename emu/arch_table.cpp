@@ -5,22 +5,49 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 
 namespace mab::emu {
 
 namespace {
 
+// binfmt_misc magic/mask pairs (qemu's scripts/qemu-binfmt-conf.sh; Debian's
+// /usr/share/binfmts/qemu-* carry the same bytes). The masks ignore the OS/ABI version
+// byte, ET_EXEC vs ET_DYN (0x02/0x03) and, for ppc64le/s390x, the ABI flags.
+constexpr std::string_view k_x86_64_magic =
+    R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00)";
+constexpr std::string_view k_x86_mask =
+    R"(\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff)";
+constexpr std::string_view k_i386_magic =
+    R"(\x7f\x45\x4c\x46\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00)";
+constexpr std::string_view k_aarch64_magic =
+    R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00)";
+constexpr std::string_view k_arm_magic =
+    R"(\x7f\x45\x4c\x46\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00)";
+constexpr std::string_view k_riscv64_magic =
+    R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00)";
+constexpr std::string_view k_le_mask =
+    R"(\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff)";
+constexpr std::string_view k_ppc64le_magic =
+    R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x15\x00)";
+constexpr std::string_view k_ppc64le_mask =
+    R"(\xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\x00)";
+constexpr std::string_view k_s390x_magic =
+    R"(\x7f\x45\x4c\x46\x02\x02\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x16)";
+constexpr std::string_view k_s390x_mask =
+    R"(\xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff)";
+
 // EM_* values from <elf.h>; 386 and arm variants share an ELF machine with their
 // siblings, which is why the variant is part of the key.
 constexpr std::array<ArchInfo, 8> k_arches{{
-    {"amd64", "", "x86_64", "x86_64", "amd64", EM_X86_64},
-    {"arm64", "", "aarch64", "aarch64", "arm64", EM_AARCH64},
-    {"arm", "v7", "arm", "armv7l", "armhf", EM_ARM},
-    {"arm", "v6", "arm", "armv7l", "armel", EM_ARM},
-    {"ppc64le", "", "ppc64le", "ppc64le", "ppc64el", EM_PPC64},
-    {"s390x", "", "s390x", "s390x", "s390x", EM_S390},
-    {"386", "", "i386", "i686", "i386", EM_386},
-    {"riscv64", "", "riscv64", "riscv64", "riscv64", EM_RISCV},
+    {"amd64", "", "x86_64", "x86_64", "amd64", EM_X86_64, k_x86_64_magic, k_x86_mask},
+    {"arm64", "", "aarch64", "aarch64", "arm64", EM_AARCH64, k_aarch64_magic, k_le_mask},
+    {"arm", "v7", "arm", "armv7l", "armhf", EM_ARM, k_arm_magic, k_le_mask},
+    {"arm", "v6", "arm", "armv7l", "armel", EM_ARM, k_arm_magic, k_le_mask},
+    {"ppc64le", "", "ppc64le", "ppc64le", "ppc64el", EM_PPC64, k_ppc64le_magic, k_ppc64le_mask},
+    {"s390x", "", "s390x", "s390x", "s390x", EM_S390, k_s390x_magic, k_s390x_mask},
+    {"386", "", "i386", "i686", "i386", EM_386, k_i386_magic, k_x86_mask},
+    {"riscv64", "", "riscv64", "riscv64", "riscv64", EM_RISCV, k_riscv64_magic, k_le_mask},
 }};
 
 } // namespace
@@ -45,6 +72,19 @@ std::optional<std::filesystem::path> find_qemu(const ArchInfo& arch) {
         if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::path(candidate);
     }
     return std::nullopt;
+}
+
+std::string binfmt_bytes(std::string_view escaped) {
+    std::string out;
+    for (std::size_t i = 0; i < escaped.size();) {
+        if (escaped.substr(i, 2) == "\\x" && i + 4 <= escaped.size()) {
+            out += static_cast<char>(std::stoi(std::string(escaped.substr(i + 2, 2)), nullptr, 16));
+            i += 4;
+        } else {
+            out += escaped[i++];
+        }
+    }
+    return out;
 }
 
 } // namespace mab::emu

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "oci/platform.hpp"
@@ -19,6 +20,11 @@ struct ArchInfo {
     std::string_view uname_machine;  // what `uname -m` prints inside: "aarch64"
     std::string_view debian_arch;    // "arm64", "armhf"
     unsigned elf_machine;            // EM_AARCH64 …
+    // binfmt_misc magic and mask over the first 20 ELF header bytes, written with \x
+    // escapes exactly as the kernel's register file takes them (from qemu's
+    // scripts/qemu-binfmt-conf.sh / Debian's /usr/share/binfmts/qemu-*).
+    std::string_view binfmt_magic;
+    std::string_view binfmt_mask;
 };
 
 std::span<const ArchInfo> arch_table();
@@ -29,5 +35,8 @@ const ArchInfo* find_arch(const oci::Platform& platform);
 // Where qemu-user for this architecture is installed (qemu-<name>-static from Debian's
 // qemu-user-static, else qemu-<name>), or nullopt.
 std::optional<std::filesystem::path> find_qemu(const ArchInfo& arch);
+
+// The raw bytes of a "\x7f\x45…" binfmt string (binfmt_magic / binfmt_mask).
+std::string binfmt_bytes(std::string_view escaped);
 
 } // namespace mab::emu

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "engine/graph/vertex.hpp"
 #include "oci/image.hpp"
+#include "oci/image_layout.hpp"
 #include "oci/platform.hpp"
 
 namespace mab::dockerfile {
@@ -21,6 +23,11 @@ struct ParsedDockerfile;  // parser.hpp
 // Parses the Dockerfile text. `file_name` is used in error locations ("Dockerfile").
 // Syntax errors throw mab::Error(dockerfile) with a SourceSpan.
 std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std::string& file_name);
+
+// Finds a base image by the name FROM uses (a --build-context NAME=oci-layout://…) for a
+// platform; nullopt if no such name is known.
+using ImageResolver =
+    std::function<std::optional<oci::ResolvedImage>(const std::string& name, const oci::Platform& platform)>;
 
 struct LowerRequest {
     std::map<std::string, std::string> build_args;  // --build-arg
@@ -32,6 +39,7 @@ struct LowerRequest {
     // Name the platform in step descriptions ("[linux/arm64 2/3] COPY …"), as BuildKit
     // does when a build has several target platforms. Descriptions are not in digests.
     bool prefix_platform = false;
+    ImageResolver resolve_image;                    // empty: no base images available
 };
 
 // One step of image history; steps that create a layer name the vertex that makes it,
@@ -39,6 +47,7 @@ struct LowerRequest {
 struct HistoryStep {
     std::string created_by;          // "COPY a.txt /app/ # buildkit" style text
     std::optional<oci::Digest> layer_vertex;
+    std::optional<oci::HistoryEntry> from_base;  // an entry of the base image, kept as is
 };
 
 struct LoweredImage {

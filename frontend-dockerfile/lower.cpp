@@ -144,11 +144,11 @@ private:
                 result.config.config.on_build.clear();
                 return result;
             }
-            if (base != "scratch")
-                throw Error(ErrorKind::dockerfile,
-                            fmt::format("FROM {}: pulling base images from registries is not supported yet",
-                                        base));
             StageResult result;
+            if (base != "scratch") {
+                result = start_from_image(stage, base, platform.value_or(m_request.target_platform));
+                return result;
+            }
             result.config = empty_image(platform.value_or(m_request.target_platform));
             for (const std::string& entry : result.config.config.env) {
                 size_t eq = entry.find('=');
@@ -159,6 +159,47 @@ private:
             e.with_span_if_unset(stage.from_command.span);
             throw;
         }
+    }
+
+    // FROM <image>: a base image from a build context (registries come later).
+    StageResult start_from_image(const Stage& stage, const std::string& base, const oci::Platform& platform) {
+        std::optional<oci::ResolvedImage> image;
+        if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
+        if (!image)
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("FROM {}: pulling base images from registries is not supported yet", base))
+                .with_hint("give a local image with --build-context " + base + "=oci-layout:///path/to/layout[:tag]");
+        if (!image->config.config.on_build.empty())
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));
+        StageResult result;
+        engine::graph::ImageSource source{image->manifest.digest, image->layers, image->config.diff_ids};
+        result.rootfs = engine::graph::State::image(
+            std::move(source), engine::graph::VertexMeta{fmt::format("[internal] load image {} ({})", base,
+                                                                      image->config.platform.str()),
+                                                         stage.from_command.span});
+        result.config = image->config;
+        result.config.diff_ids.clear();
+        std::vector<oci::HistoryEntry> history = std::move(result.config.history);
+        result.config.history.clear();
+        size_t layer_entries = 0;
+        for (const oci::HistoryEntry& entry : history) layer_entries += entry.empty_layer ? 0 : 1;
+        if (layer_entries != image->layers.size()) {
+            // Images without (consistent) history still get one entry per layer, so the
+            // built image's history lines up with its layers.
+            history.assign(image->layers.size(), oci::HistoryEntry{"", "", "layer of base image " + base, false});
+        }
+        for (oci::HistoryEntry& entry : history) {
+            HistoryStep step;
+            step.created_by = entry.created_by;
+            step.from_base = std::move(entry);
+            result.history.push_back(std::move(step));
+        }
+        for (const std::string& entry : result.config.config.env) {
+            size_t eq = entry.find('=');
+            result.variables.set(entry.substr(0, eq), eq == std::string::npos ? "" : entry.substr(eq + 1));
+        }
+        return result;
     }
 
     void lower_command(StageState& state, const Command& command) {
@@ -172,7 +213,7 @@ private:
                 } else if constexpr (std::is_same_v<T, ArgInstruction>) {
                     lower_arg(state, instruction, *this);
                 } else if constexpr (std::is_same_v<T, RunInstruction>) {
-                    throw Error(ErrorKind::dockerfile, "RUN is not supported yet (it arrives with the sandbox)");
+                    lower_run(state, instruction, command, *this);
                 } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
                     throw Error(ErrorKind::dockerfile, "HEALTHCHECK is not supported yet");
                 } else if constexpr (std::is_same_v<T, FromInstruction>) {

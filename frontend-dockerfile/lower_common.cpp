@@ -20,12 +20,12 @@ int decimal_digits(int n) {
 
 } // namespace
 
-std::string step_description(StageState& stage, const Command& command, char escape) {
+std::string step_description(StageState& stage, const Command& command, char escape, StepText mode) {
     // Like BuildKit: the instruction as written with its variables expanded (left as
     // written when expansion fails) and the keyword upper-cased.
     std::string text = command.original;
     try {
-        text = expand_word(command.original, stage.lookup(), escape);
+        if (mode == StepText::expanded) text = expand_word(command.original, stage.lookup(), escape);
     } catch (const Error&) {
     }
     size_t space = text.find(' ');

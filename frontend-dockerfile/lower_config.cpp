@@ -22,17 +22,6 @@ void insert_sorted(std::vector<std::string>& list, const std::string& value) {
     if (it == list.end() || *it != value) list.insert(it, value);
 }
 
-// The command an exec-form or shell-form CMD/ENTRYPOINT runs.
-std::vector<std::string> command_args(const CommandForm& form, const oci::ContainerConfig& config) {
-    if (!form.prepend_shell) return form.args;
-    std::vector<std::string> args =
-        config.shell && !config.shell->empty() ? *config.shell : std::vector<std::string>{"/bin/sh", "-c"};
-    std::string joined;
-    for (size_t i = 0; i < form.args.size(); ++i) joined += (i ? " " : "") + form.args[i];
-    args.push_back(joined);
-    return args;
-}
-
 // Docker's signal.ParseSignal: a non-zero number or a Linux signal name, "SIG" optional.
 void check_stop_signal(const std::string& signal) {
     static const std::set<std::string> k_names = {
@@ -165,6 +154,17 @@ private:
 };
 
 } // namespace
+
+std::vector<std::string> command_args(const CommandForm& form, const oci::ContainerConfig& config) {
+    if (!form.prepend_shell) return form.args;
+    std::vector<std::string> args =
+        config.shell && !config.shell->empty() ? *config.shell : std::vector<std::string>{"/bin/sh", "-c"};
+    std::string joined;
+    for (size_t i = 0; i < form.args.size(); ++i) joined += (i ? " " : "") + form.args[i];
+    args.push_back(joined);
+    return args;
+}
+
 
 void lower_config(StageState& stage, const Command& command, LowerContext& context) {
     ConfigLowerer lowerer(stage, context);

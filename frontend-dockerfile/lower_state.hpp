@@ -50,7 +50,10 @@ public:
 
 // Progress name of the next numbered step, BuildKit style: "[build 2/3] COPY a /b/"
 // (original text with variables expanded, keyword upper-cased).
-std::string step_description(StageState& stage, const Command& command, char escape);
+// RUN's text is shown as written: its shell expands it, not the frontend (BuildKit).
+enum class StepText { expanded, verbatim };
+std::string step_description(StageState& stage, const Command& command, char escape,
+                             StepText text = StepText::expanded);
 
 // Adds a history entry; layer_vertex is set for steps that made a FileOp.
 void add_history(StageState& stage, std::string created_by,
@@ -67,6 +70,11 @@ void lower_workdir(StageState& stage, const WorkdirInstruction& workdir, const C
 void lower_arg(StageState& stage, const ArgInstruction& arg, LowerContext& context);
 // ENV, LABEL, USER, CMD, ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD.
 void lower_config(StageState& stage, const Command& command, LowerContext& context);
+
+// The argv of an exec-form or shell-form CMD/ENTRYPOINT/RUN (shell form: the SHELL).
+std::vector<std::string> command_args(const CommandForm& form, const oci::ContainerConfig& config);
+
+void lower_run(StageState& stage, const RunInstruction& run, const Command& command, LowerContext& context);
 
 // A user spec "user[:group]" as file ownership.
 engine::graph::ChownSpec parse_chown(const std::string& spec, const std::string& what);

@@ -16,6 +16,8 @@ class Variables {
 public:
     void set(const std::string& name, std::string value);
     std::optional<std::string> get(const std::string& name) const;
+    // Every name and value, in the order first set.
+    const std::vector<std::pair<std::string, std::string>>& items() const { return m_items; }
     // A lookup over a snapshot of the current values.
     VariableLookup lookup() const;
 

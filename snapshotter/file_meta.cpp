@@ -86,6 +86,7 @@ Xattrs read_xattrs(const std::string& path) {
         break;
     }
     for (const std::string& name : split_names(names)) {
+        if (is_overlay_private_xattr(name)) continue;
         std::string value;
         for (;;) {
             ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
@@ -104,8 +105,13 @@ Xattrs read_xattrs(const std::string& path) {
     return out;
 }
 
+bool is_overlay_private_xattr(const std::string& name) {
+    return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
+}
+
 void write_xattrs_fd(int fd, const Xattrs& xattrs, const std::string& display) {
     for (const auto& [name, value] : xattrs) {
+        if (is_overlay_private_xattr(name)) continue;
         if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0 &&
             !xattr_write_refused(errno)) {
             throw_errno("setxattr " + name, display);
@@ -115,6 +121,7 @@ void write_xattrs_fd(int fd, const Xattrs& xattrs, const std::string& display) {
 
 void write_xattrs_path(const std::string& path, const Xattrs& xattrs) {
     for (const auto& [name, value] : xattrs) {
+        if (is_overlay_private_xattr(name)) continue;
         if (::lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) != 0 &&
             !xattr_write_refused(errno)) {
             throw_errno("setxattr " + name, path);

@@ -20,7 +20,13 @@ void change_owner_at(int dirfd, const std::string& name, Ownership owner,
 
 using Xattrs = std::vector<std::pair<std::string, std::string>>;  // sorted by name
 
-// The extended attributes of `path` (not following a symlink), sorted by name.
+// overlayfs's own metadata (trusted.overlay.*, user.overlay.*: whiteouts, opaque
+// markers, origins). Never read into a layer nor written from one: in an overlay lower
+// such an attribute would change what the mount shows.
+bool is_overlay_private_xattr(const std::string& name);
+
+// The extended attributes of `path` (not following a symlink, overlay-private ones
+// left out), sorted by name.
 // A filesystem without xattr support yields none.
 Xattrs read_xattrs(const std::string& path);
 // Sets attributes on an open file / on `path` without following a symlink. Attributes

@@ -60,6 +60,16 @@ std::string describe_op(const Op& op) {
             using T = std::decay_t<decltype(o)>;
             if constexpr (std::is_same_v<T, ScratchSource>) {
                 return "scratch";
+            } else if constexpr (std::is_same_v<T, ImageSource>) {
+                return fmt::format("image(manifest={})", o.manifest.str());
+            } else if constexpr (std::is_same_v<T, ExecOp>) {
+                std::string args;
+                for (const std::string& a : o.args) args += (args.empty() ? "" : ",") + quote(a);
+                std::string env;
+                for (const std::string& e : o.env) env += (env.empty() ? "" : ",") + quote(e);
+                return fmt::format("exec(args=[{}] env=[{}] cwd={} user={} platform={} network={})", args, env,
+                                   quote(o.cwd), quote(o.user), quote(o.platform.str()),
+                                   o.network == NetworkMode::none ? "none" : "host");
             } else if constexpr (std::is_same_v<T, LocalSource>) {
                 std::string excludes;
                 for (const std::string& p : o.exclude_patterns)

@@ -9,6 +9,10 @@
 #include <variant>
 #include <vector>
 
+#include "oci/descriptor.hpp"
+#include "oci/digest.hpp"
+#include "oci/platform.hpp"
+
 namespace mab::engine::graph {
 
 // An empty filesystem (FROM scratch).
@@ -16,11 +20,34 @@ struct ScratchSource {
     bool operator==(const ScratchSource&) const = default;
 };
 
+// A base image's filesystem: its layers applied in order. The manifest digest names
+// the image (and so the layers and diff_ids, which are listed for the runner).
+struct ImageSource {
+    oci::Digest manifest;
+    std::vector<oci::Descriptor> layers;
+    std::vector<oci::Digest> diff_ids;
+    bool operator==(const ImageSource&) const = default;
+};
+
 // Files from a build context on the client ("context", or a named context).
 struct LocalSource {
     std::string name;                           // "context"
     std::vector<std::string> exclude_patterns;  // .dockerignore patterns (issue 5)
     bool operator==(const LocalSource&) const = default;
+};
+
+enum class NetworkMode { host, none };
+
+// A process run in the sandbox on a copy of input 0 (RUN). The platform says which
+// architecture's binaries it runs (emulated when it is not the host's).
+struct ExecOp {
+    std::vector<std::string> args;
+    std::vector<std::string> env;     // "KEY=value": the stage's ENV and ARG values
+    std::string cwd = "/";
+    std::string user;                 // "" (root), "name", "uid", "user:group"
+    oci::Platform platform;
+    NetworkMode network = NetworkMode::host;
+    bool operator==(const ExecOp&) const = default;
 };
 
 // A user and group for created files: numeric ids, or names resolved against the
@@ -82,7 +109,7 @@ struct FileOp {
     bool operator==(const FileOp&) const = default;
 };
 
-using Op = std::variant<ScratchSource, LocalSource, FileOp>;
+using Op = std::variant<ScratchSource, ImageSource, LocalSource, FileOp, ExecOp>;
 
 // One line that names the op and all its semantic fields in a fixed order; it is both
 // the graph dump format and (with the inputs' digests) what the vertex digest hashes.

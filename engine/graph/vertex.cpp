@@ -40,10 +40,19 @@ State State::local(LocalSource source, VertexMeta meta) {
                                                 std::move(meta)));
 }
 
+State State::image(ImageSource source, VertexMeta meta) {
+    return State(std::make_shared<const Vertex>(std::move(source), std::vector<VertexRef>{},
+                                                std::move(meta)));
+}
+
 State State::file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const {
     std::vector<VertexRef> inputs{m_vertex};
     for (const State& s : sources) inputs.push_back(s.vertex());
     return State(std::make_shared<const Vertex>(std::move(op), std::move(inputs), std::move(meta)));
+}
+
+State State::exec(ExecOp op, VertexMeta meta) const {
+    return State(std::make_shared<const Vertex>(std::move(op), std::vector<VertexRef>{m_vertex}, std::move(meta)));
 }
 
 bool State::is_scratch() const { return std::holds_alternative<ScratchSource>(m_vertex->op()); }

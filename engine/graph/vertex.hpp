@@ -44,9 +44,13 @@ class State {
 public:
     static State scratch();
     static State local(LocalSource source, VertexMeta meta = {});
+    static State image(ImageSource source, VertexMeta meta = {});
 
     // Applies `op` to this state (input 0) with `sources` as inputs 1..N.
     State file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const;
+
+    // Runs `op` on this state (RUN); the result is the changed filesystem.
+    State exec(ExecOp op, VertexMeta meta) const;
 
     const VertexRef& vertex() const { return m_vertex; }
     bool is_scratch() const;

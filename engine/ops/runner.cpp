@@ -9,7 +9,9 @@
 
 #include "base/error.hpp"
 #include "base/format.hpp"
+#include "engine/ops/exec_op.hpp"
 #include "engine/ops/file_op.hpp"
+#include "engine/ops/image_source.hpp"
 #include "snapshotter/tree_diff.hpp"
 
 namespace mab::engine {
@@ -34,15 +36,23 @@ Runner::Runner(RunnerConfig config) : m_config(std::move(config)) {
 }
 
 bool Runner::reports_progress(const graph::Vertex& vertex) const {
-    return std::holds_alternative<graph::FileOp>(vertex.op());
+    return std::holds_alternative<graph::FileOp>(vertex.op()) || std::holds_alternative<graph::ExecOp>(vertex.op()) ||
+           std::holds_alternative<graph::ImageSource>(vertex.op());
 }
 
-Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink&) {
+Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;
             if constexpr (std::is_same_v<T, graph::ScratchSource>) {
                 return run_scratch(vertex);
+            } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
+                return run_on_copy(vertex, inputs, [&](const std::filesystem::path& rootfs) {
+                    if (m_config.prepare_platform) m_config.prepare_platform(op.platform);
+                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress);
+                });
+            } else if constexpr (std::is_same_v<T, graph::ImageSource>) {
+                return run_image(vertex, op);
             } else if constexpr (std::is_same_v<T, graph::LocalSource>) {
                 return run_local(op);
             } else {
@@ -67,6 +77,27 @@ Ref Runner::run_scratch(const graph::Vertex& vertex) {
     return ref;
 }
 
+Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& image) {
+    snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
+    const std::string key(vertex.digest().hex());
+    if (snapshots.exists(key)) snapshots.remove(key);
+    Ref ref;
+    try {
+        ref.rootfs = snapshots.prepare(key, std::nullopt);
+        ref.layers = ops::unpack_image(image, vertex.digest(), vertex.meta().description, *m_config.store,
+                                       m_config.image_layouts, ref.rootfs);
+        snapshots.commit(key);
+    } catch (...) {
+        try {
+            snapshots.remove(key);
+        } catch (const std::exception&) {
+        }
+        throw;
+    }
+    ref.snapshot = key;
+    return ref;
+}
+
 Ref Runner::run_local(const graph::LocalSource& source) const {
     auto found = m_config.local_sources.find(source.name);
     if (found == m_config.local_sources.end()) {
@@ -85,13 +116,18 @@ Ref Runner::run_local(const graph::LocalSource& source) const {
 
 Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                      const std::vector<Ref>& inputs) {
-    if (inputs.empty()) throw Error(ErrorKind::internal, "file op without a base input");
-    const Ref& base = inputs[0];
     std::vector<ops::FileOpInput> op_inputs;
     for (size_t i = 0; i < inputs.size(); ++i) {
         op_inputs.push_back({inputs[i].rootfs, input_label(*vertex.inputs().at(i))});
     }
+    return run_on_copy(vertex, inputs,
+                       [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, op_inputs); });
+}
 
+Ref Runner::run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
+                        const std::function<void(const std::filesystem::path&)>& change) {
+    if (inputs.empty()) throw Error(ErrorKind::internal, "op without a base input");
+    const Ref& base = inputs[0];
     snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
     const std::string key(vertex.digest().hex());
     // A committed snapshot of this key may be left from an earlier process: rebuilt
@@ -105,7 +141,7 @@ Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
         } else {
             ref.rootfs = snapshots.prepare(key, base.snapshot);
         }
-        ops::apply_file_op(op, ref.rootfs, op_inputs);
+        change(ref.rootfs);
         std::optional<snapshotter::Layer> layer =
             snapshotter::diff_trees(base.rootfs, ref.rootfs, *m_config.store, m_config.layer_options);
         ref.layers = base.layers;

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
@@ -24,6 +26,11 @@ struct RunnerConfig {
     snapshotter::LayerOptions layer_options;
     // Local sources by name ("context" -> the build context directory).
     std::map<std::string, std::filesystem::path> local_sources;
+    // OCI layouts whose blobs base images may come from (--build-context oci-layout://).
+    std::vector<std::filesystem::path> image_layouts;
+    // Called before a RUN for its platform: makes emulation ready or throws
+    // Error(emulation) saying what is missing. Empty: only native RUNs are possible.
+    std::function<void(const oci::Platform&)> prepare_platform;
 };
 
 class Runner : public OpRunner {
@@ -37,8 +44,12 @@ public:
 private:
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
+    Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
+    // A new snapshot copied from input 0, changed by `change`, diffed into a layer.
+    Ref run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
+                    const std::function<void(const std::filesystem::path&)>& change);
 
     RunnerConfig m_config;
 };

@@ -40,20 +40,34 @@ as_user "$MAB_AS_USER" build --platform linux/amd64,linux/arm64 -o type=oci,dest
 assert_eq "$(jq -r '."containerimage.digest"' "$out/user.json")" "$(jq -r '."containerimage.digest"' "$WORK/root.json")" \
   "digest as $user and as $(id -un)"
 
-# An owner that a single-id namespace cannot represent is a clear error, not a wrong owner.
-ctx2=$(new_context chown <<'DOCKERFILE'
+if [[ $(id -u) -eq 0 ]]; then
+  ctx2=$(new_context chown <<'DOCKERFILE'
 FROM scratch
 COPY --chown=1000:1000 hello.txt /x
 DOCKERFILE
 )
-echo hi >"$ctx2/hello.txt"
-chmod -R a+rX "$WORK"
-if [[ $(id -u) -eq 0 ]]; then
-  if as_user "$MAB_AS_USER" build -o type=oci,dest="$out/chown.tar" "$ctx2" >"$WORK/last.out" 2>&1; then
-    fail "COPY --chown=1000 as $user without subordinate ids should fail clearly"
+  echo hi >"$ctx2/hello.txt"
+  chmod -R a+rX "$WORK"
+
+  # With subordinate ids (useradd gives new users ranges): other owners work.
+  grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
+  grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
+  as_user "$MAB_AS_USER" build -o type=oci,dest="$out/chown.tar" "$ctx2" >"$WORK/last.out" 2>&1 ||
+    fail "COPY --chown=1000:1000 as $user with subordinate ids"
+  root=$(unpack_platform "$out/chown.tar" "$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')")
+  assert_eq "$(stat -c '%u:%g' "$root/x")" "1000:1000" "owner from a subordinate range"
+
+  # Without them: a single-id map, a warning, and a clear error for other owners.
+  noids=mab-e2e-noids
+  id "$noids" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$noids" || skip "cannot create $noids"
+  sed -i "/^$noids:/d" /etc/subuid /etc/subgid
+  if runuser -u "$noids" -- env -u MAB_ROOT HOME="$(getent passwd "$noids" | cut -d: -f6)" \
+      "$MAB_AS_USER" build -o type=oci,dest="$out/noids.tar" "$ctx2" >"$WORK/last.out" 2>&1; then
+    fail "COPY --chown=1000 as $noids without subordinate ids should fail clearly"
   fi
   assert_output_contains "Dockerfile:2"
-  [[ ! -e "$out/chown.tar" ]] || fail "output left behind after the error"
+  assert_output_contains "subuid"
+  [[ ! -e "$out/noids.tar" ]] || fail "output left behind after the error"
 fi
 # The user's storage root is private.
 home=$(as_user sh -c 'echo $HOME')

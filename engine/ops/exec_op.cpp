@@ -1,0 +1,56 @@
+#include "engine/ops/exec_op.hpp"
+
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+#include "engine/ops/user_lookup.hpp"
+#include "executor/sandbox.hpp"
+#include "snapshotter/in_root.hpp"
+
+namespace mab::engine::ops {
+
+namespace {
+
+// "user[:group]" from the image config as the sandbox's ids.
+snapshotter::Ownership resolve_user(const std::string& user, const snapshotter::RootFs& root) {
+    if (user.empty()) return {0, 0};
+    graph::ChownSpec spec;
+    size_t colon = user.find(':');
+    spec.user = user.substr(0, colon);
+    if (colon != std::string::npos) spec.group = user.substr(colon + 1);
+    return resolve_owner(spec, root);
+}
+
+std::string shown_command(const std::vector<std::string>& args) {
+    std::string out;
+    for (const std::string& a : args) out += (out.empty() ? "" : " ") + a;
+    return out;
+}
+
+} // namespace
+
+void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, const VertexInfo& vertex,
+              ProgressSink& progress) {
+    snapshotter::RootFs root(rootfs);
+    const snapshotter::Ownership ids = resolve_user(op.user, root);
+
+    executor::SandboxSpec spec;
+    spec.rootfs = rootfs;
+    spec.argv = op.args;
+    spec.env = op.env;
+    spec.cwd = op.cwd;
+    spec.uid = ids.uid;
+    spec.gid = ids.gid;
+    spec.network = op.network == graph::NetworkMode::none ? executor::Network::none : executor::Network::host;
+    spec.on_output = [&](executor::OutputStream, std::string_view text) { progress.log(vertex, text); };
+
+    executor::RunResult result = executor::run_in_sandbox(spec);
+    if (result.exit_code != 0) {
+        std::string why = result.signal != 0 ? fmt::format("killed by signal {}", result.signal)
+                                             : fmt::format("exit code: {}", result.exit_code);
+        throw Error(ErrorKind::input, fmt::format("process \"{}\" did not complete successfully: {}",
+                                                  shown_command(op.args), why));
+    }
+}
+
+} // namespace mab::engine::ops

@@ -1,0 +1,51 @@
+// One RUN process in its own PID, IPC, UTS (and optionally NET) and mount namespaces,
+// on a prepared rootfs, with a minimal /dev, procfs, generated /etc files, dropped
+// capabilities and no_new_privs. Must be called from a process already inside mab's
+// user + mount namespace (enter_build_namespace()).
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mab::executor {
+
+enum class Network { host, none };
+enum class OutputStream { out, err };
+
+struct SandboxSpec {
+    std::filesystem::path rootfs;     // prepared and writable; becomes "/"
+    std::vector<std::string> argv;    // argv[0] is looked up in env's PATH when it has no '/'
+    std::vector<std::string> env;     // "KEY=value"
+    std::string cwd = "/";            // resolved inside the rootfs, created when missing
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> supplementary_gids;
+    std::string hostname = "mab";
+    Network network = Network::host;
+    // Receives stdout/stderr chunks as they arrive (called on the caller's thread).
+    std::function<void(OutputStream, std::string_view)> on_output;
+    // Polled about every 100 ms; returning true kills the whole process tree.
+    std::function<bool()> cancelled;
+};
+
+struct RunResult {
+    int exit_code = 0;     // the process's exit code, or 128 + signal
+    int signal = 0;        // the signal that killed it, 0 when it exited
+    bool cancelled = false;
+};
+
+// Docker's default capability set (CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID
+// SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP).
+inline constexpr unsigned long long k_default_capabilities = 0xa80425fbULL;
+
+// Runs spec.argv and waits for it (and with it its whole PID namespace). Throws
+// Error(sandbox) when the sandbox cannot be set up or the command cannot be executed
+// (the message names the step and path), e.g. when the image has /proc as a symlink.
+RunResult run_in_sandbox(const SandboxSpec& spec);
+
+} // namespace mab::executor

@@ -1,0 +1,40 @@
+// RUN: a process on the stage's filesystem, with the stage's ENV and ARG values, its
+// WORKDIR and USER, for the stage's platform.
+#include <fmt/format.h>
+
+#include "frontend-dockerfile/command_line.hpp"
+#include "frontend-dockerfile/lower_state.hpp"
+
+namespace mab::dockerfile {
+
+void lower_run(StageState& stage, const RunInstruction& run, const Command& command, LowerContext& context) {
+    if (!run.mounts.empty())
+        throw Error(ErrorKind::dockerfile, "RUN --mount is not supported yet");
+    if (!run.security.empty() && run.security != "sandbox")
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("RUN --security={} is not allowed: mab grants no insecure entitlements", run.security));
+    engine::graph::ExecOp op;
+    if (run.network.empty() || run.network == "default" || run.network == "host") {
+        op.network = engine::graph::NetworkMode::host;
+    } else if (run.network == "none") {
+        op.network = engine::graph::NetworkMode::none;
+    } else {
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("RUN --network={}: expected default, none or host", run.network));
+    }
+    const oci::ImageConfig& config = stage.result.config;
+    op.args = command_args(run.command, config.config);
+    // ARG values reach the process as environment variables but never the image config.
+    for (const auto& [name, value] : stage.result.variables.items()) op.env.push_back(name + "=" + value);
+    op.cwd = config.config.working_dir.empty() ? "/" : config.config.working_dir;
+    op.user = config.config.user;
+    op.platform = config.platform;
+
+    std::string description = step_description(stage, command, context.dockerfile().escape, StepText::verbatim);
+    stage.result.rootfs = stage.result.rootfs.exec(std::move(op), engine::graph::VertexMeta{description, command.span});
+    std::string shown;
+    for (const std::string& a : command_args(run.command, config.config)) shown += (shown.empty() ? "" : " ") + a;
+    add_history(stage, "RUN " + shown + " # buildkit", &stage.result.rootfs);
+}
+
+} // namespace mab::dockerfile
