@@ -12,7 +12,8 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     std::optional<BuildRequest> request = parse_build_request(args);
     if (!request) return 0;
     // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.
-    executor::enter_build_namespace();
+    executor::BuildNamespace ns = executor::enter_build_namespace();
+    if (!ns.warning.empty()) fmt::print(stderr, "WARNING: {}\n", ns.warning);
     BuildOutcome outcome = run_build(*request, ctx.global.root, *ctx.sources);
 
     if (!request->iidfile.empty()) {

@@ -208,7 +208,6 @@ BuildNamespace enter_build_namespace() {
     else
         ns.warning = "newuidmap/newgidmap not found (install Debian's `uidmap`): only uid " +
                      std::to_string(uid) + " is mapped (as 0)";
-    std::fprintf(stderr, "mab: warning: %s\n", ns.warning.c_str());
     return ns;
 }
 

@@ -30,7 +30,7 @@ struct BuildNamespace {
     NamespaceMode mode = NamespaceMode::host_root;
     std::vector<IdMapping> uid_map;  // empty for host_root (identity)
     std::vector<IdMapping> gid_map;
-    std::string warning;             // set (and printed to stderr) for single_id_map
+    std::string warning;             // set for single_id_map; the caller shows it
 };
 
 // A subordinate id range from /etc/subuid or /etc/subgid.
