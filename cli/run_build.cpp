@@ -6,12 +6,12 @@
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "cli/build_request.hpp"
+#include "cli/emulation_setup.hpp"
 #include "cli/image_from_result.hpp"
 #include "cli/storage_root.hpp"
 #include "engine/ops/runner.hpp"
 #include "engine/solve/solver.hpp"
 #include "oci/image_layout.hpp"
-#include "oci/platform_match.hpp"
 #include "frontend-dockerfile/dockerfile.hpp"
 
 namespace mab::cli {
@@ -48,17 +48,6 @@ snapshotter::LayerOptions layer_options_for(const BuildRequest& r) {
     }
     options.source_date_epoch = r.source_date_epoch;
     return options;
-}
-
-// RUN for a platform the host cannot execute natively needs emulation.
-void prepare_emulation(const oci::Platform& platform) {
-    const oci::Platform host = oci::Platform::host();
-    if (oci::platform_match_rank(platform, host)) return;
-    throw Error(ErrorKind::emulation,
-                fmt::format("RUN for {} needs emulation (the host is {}), which mab does not provide yet",
-                            platform.str(), host.str()))
-        .with_hint("build this platform on a " + platform.str() + " runner, or keep RUN steps in a "
-                   "FROM --platform=$BUILDPLATFORM stage");
 }
 
 const char* output_description(exporter::OutputType type) {
@@ -122,7 +111,8 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     runner_config.layer_options = layer_options_for(r);
     runner_config.local_sources["context"] = fs::absolute(r.context);
     for (const auto& [context_name, layout] : layouts) runner_config.image_layouts.push_back(layout.dir());
-    runner_config.prepare_platform = prepare_emulation;
+    EmulationSetup emulation(r.platforms, work.path() / "binfmt");
+    runner_config.prepare_platform = [&emulation](const oci::Platform& p) { emulation.prepare(p); };
     engine::Runner runner(runner_config);
     engine::Solver solver(runner, progress);
     std::vector<engine::Ref> refs = solver.solve(roots);

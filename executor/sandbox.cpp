@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@ struct ChildContext {
     std::vector<char> cwd;  // NUL-terminated, absolute, modified in place by mkdir -p
     uid_t uid = 0;
     gid_t gid = 0;
+    bool linux32 = false;
     const std::vector<gid_t>* groups = nullptr;
     const char* hostname = nullptr;
     bool network_none = false;
@@ -204,6 +206,7 @@ void drop_privileges(const ChildContext& c) {
     if (::setresgid(c.gid, c.gid, c.gid) != 0) child_fail(c, "setgid", "(is the gid mapped in the user namespace?)");
     if (::setresuid(c.uid, c.uid, c.uid) != 0) child_fail(c, "setuid", "(is the uid mapped in the user namespace?)");
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(c, "prctl", "PR_SET_NO_NEW_PRIVS");
+    if (c.linux32 && ::personality(PER_LINUX32) == -1) child_fail(c, "personality", "PER_LINUX32");
 }
 
 int child_main(void* arg) {
@@ -363,6 +366,7 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     ctx.gid = spec.gid;
     ctx.groups = &spec.supplementary_gids;
     ctx.hostname = spec.hostname.c_str();
+    ctx.linux32 = spec.linux32;
     ctx.network_none = spec.network == Network::none;
     ctx.generated_hosts = hosts_s.c_str();
     ctx.generated_resolv = resolv_s.c_str();

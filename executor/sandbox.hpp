@@ -26,6 +26,9 @@ struct SandboxSpec {
     gid_t gid = 0;
     std::vector<gid_t> supplementary_gids;
     std::string hostname = "mab";
+    // Report a 32-bit machine (personality PER_LINUX32): a linux/386 RUN on an amd64
+    // host (or arm on arm64) runs natively, but `uname -m` must say i686 / armv7l.
+    bool linux32 = false;
     Network network = Network::host;
     // Receives stdout/stderr chunks as they arrive (called on the caller's thread).
     std::function<void(OutputStream, std::string_view)> on_output;

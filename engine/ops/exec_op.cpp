@@ -41,6 +41,10 @@ void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, cons
     spec.cwd = op.cwd;
     spec.uid = ids.uid;
     spec.gid = ids.gid;
+    // A 32-bit platform the host runs natively (386 on amd64, arm on arm64).
+    const oci::Platform host = oci::Platform::host();
+    spec.linux32 = (op.platform.architecture == "386" && host.architecture == "amd64") ||
+                   (op.platform.architecture == "arm" && host.architecture == "arm64");
     spec.network = op.network == graph::NetworkMode::none ? executor::Network::none : executor::Network::host;
     spec.on_output = [&](executor::OutputStream, std::string_view text) { progress.log(vertex, text); };
 

@@ -1,3 +1,6 @@
+# Pipes never end in `grep -q`: it exits early, the writer dies of SIGPIPE, and
+# pipefail turns that into a failure. Use `grep … >/dev/null`.
+#
 # Shared helpers for end-to-end tests: each test runs the real mab binary as a user
 # would and checks its output with independent readers (skopeo, umoci, tar, jq).
 # Source it; $MAB is the binary under test (meson passes it).

@@ -45,8 +45,8 @@ for layer in $(jq -r '.layers[].digest' "$WORK/c/blobs/sha256/${manifest#sha256:
     ts=$(date -u -d "$date" +%s)
     (( ts <= epoch )) || fail "layer entry newer than SOURCE_DATE_EPOCH: $line"
   done < <(TZ=UTC tar --full-time -tvzf "$WORK/c/blobs/sha256/${layer#sha256:}")
-  TZ=UTC tar --full-time -tvzf "$WORK/c/blobs/sha256/${layer#sha256:}" | grep -q "app/one.txt" &&
-    { TZ=UTC tar --full-time -tvzf "$WORK/c/blobs/sha256/${layer#sha256:}" | grep "app/one.txt" | grep -q "2023-11-14 22:13:20" ||
+  TZ=UTC tar --full-time -tvzf "$WORK/c/blobs/sha256/${layer#sha256:}" | grep "app/one.txt" >/dev/null &&
+    { TZ=UTC tar --full-time -tvzf "$WORK/c/blobs/sha256/${layer#sha256:}" | grep "app/one.txt" | grep "2023-11-14 22:13:20" >/dev/null ||
       fail "one.txt was not clamped to SOURCE_DATE_EPOCH"; }
 done
 echo ok

@@ -41,7 +41,7 @@ grep -q "lo:" "$root/netdev" || fail "--network=none has no loopback"
 [[ $(grep -c ":" "$root/netdev") -eq 1 ]] || fail "--network=none sees other interfaces: $(cat "$root/netdev")"
 if [[ $(id -u) -eq 0 ]]; then assert_eq "$(cat "$root/tmp/uid-user")" 1000 "USER 1000"; fi
 config=$(skopeo inspect --config "oci-archive:$WORK/out.tar")
-jq -r '.config.Env[]' <<<"$config" | grep -q '^GREETING=' && fail "ARG values must not be in the config"
+jq -r '.config.Env[]' <<<"$config" | grep '^GREETING=' >/dev/null && fail "ARG values must not be in the config"
 assert_eq "$(jq -r '[.history[] | select(.created_by | startswith("RUN"))] | length' <<<"$config")" 4 "RUN history"
 
 # A failing RUN: buildx's message, the Dockerfile line, no output written.
@@ -58,8 +58,12 @@ assert_output_contains "Dockerfile:3"
 assert_output_contains "before"
 [[ ! -e "$WORK/fail.tar" ]] || fail "output written despite the failed RUN"
 
-# A foreign platform's RUN is refused before it runs, with what to do.
-mab_fails build --platform linux/arm64 "$ctx2"
-assert_output_contains "needs emulation"
+# As root (the host's user namespace) with no host handlers, a foreign RUN is
+# refused before it runs, with what to do.
+if [[ $(id -u) -eq 0 && ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
+  mab_fails build --platform linux/arm64 "$ctx2"
+  assert_output_contains "cannot RUN for linux/arm64"
+  assert_output_contains "hint:"
+fi
 grep -q "^/proc/.*mab" /proc/self/mountinfo && fail "a mount leaked into the host"
 echo ok

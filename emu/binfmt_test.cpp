@@ -1,0 +1,296 @@
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/temp_dir.hpp"
+#include "emu/arch_table.hpp"
+#include "emu/binfmt.hpp"
+
+using namespace mab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs testdata/fetch-busybox.sh for a Debian architecture; nullopt (with a loud WARN)
+// when apt cannot deliver it.
+std::optional<fs::path> fetch_busybox(std::string_view debian_arch) {
+    static std::map<std::string, std::optional<fs::path>> cache;
+    const std::string key(debian_arch);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    const std::string command = std::string("sh '") + MAB_EMU_TESTDATA + "/fetch-busybox.sh' " + key;
+    std::optional<fs::path> result;
+    if (FILE* pipe = ::popen(command.c_str(), "r")) {
+        std::string out;
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+        const int status = ::pclose(pipe);
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        if (status == 0 && !out.empty()) result = fs::path(out);
+    }
+    if (!result) WARN("SKIPPING busybox-static:" << key << ": fetch-busybox.sh could not fetch it (apt unreachable?)");
+    cache[key] = result;
+    return result;
+}
+
+std::string read_header(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::string header(20, '\0');
+    in.read(header.data(), 20);
+    REQUIRE(in.gcount() == 20);
+    return header;
+}
+
+bool header_matches(const std::string& header, const emu::ArchInfo& arch) {
+    const std::string magic = emu::binfmt_bytes(arch.binfmt_magic);
+    const std::string mask = emu::binfmt_bytes(arch.binfmt_mask);
+    for (std::size_t i = 0; i < magic.size(); ++i)
+        if ((header[i] & mask[i]) != (magic[i] & mask[i])) return false;
+    return true;
+}
+
+// Every entry of the host's binfmt_misc directory with its contents (read-only).
+std::map<std::string, std::string> host_binfmt_listing() {
+    std::map<std::string, std::string> listing;
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(emu::k_host_binfmt_dir, ec)) {
+        std::ifstream in(e.path());
+        std::stringstream text;
+        text << in.rdbuf();
+        listing[e.path().filename().string()] = text.str();
+    }
+    return listing;
+}
+
+const emu::ArchInfo& row(std::string_view debian_arch) {
+    for (const emu::ArchInfo& a : emu::arch_table())
+        if (a.debian_arch == debian_arch) return a;
+    FAIL("no row for " << debian_arch);
+    throw 0;
+}
+
+oci::Platform platform_of(const emu::ArchInfo& a) {
+    return oci::Platform{"linux", std::string(a.architecture), std::string(a.variant), ""};
+}
+
+void write_file(const char* path, const std::string& text) {
+    const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        std::perror(path);
+        ::_exit(90);
+    }
+    ::close(fd);
+}
+
+} // namespace
+
+TEST_CASE("binfmt magic and mask strings decode to 20 header bytes with the ELF machine") {
+    for (const emu::ArchInfo& a : emu::arch_table()) {
+        INFO(a.debian_arch);
+        const std::string magic = emu::binfmt_bytes(a.binfmt_magic);
+        const std::string mask = emu::binfmt_bytes(a.binfmt_mask);
+        REQUIRE(magic.size() == 20);
+        REQUIRE(mask.size() == 20);
+        CHECK(magic.substr(0, 4) == "\x7f" "ELF");
+        // e_machine at offset 18, in the byte order EI_DATA (offset 5) names.
+        const auto lo = static_cast<unsigned char>(magic[magic[5] == 1 ? 18 : 19]);
+        const auto hi = static_cast<unsigned char>(magic[magic[5] == 1 ? 19 : 18]);
+        CHECK(static_cast<unsigned>(lo | (hi << 8)) == a.elf_machine);
+    }
+}
+
+TEST_CASE("the table's magic/mask recognise Debian's busybox-static of its own arch and no other") {
+    std::vector<std::pair<const emu::ArchInfo*, std::string>> headers;
+    for (const char* debian_arch : {"amd64", "arm64", "armhf", "ppc64el", "s390x", "i386"}) {
+        const std::optional<fs::path> busybox = fetch_busybox(debian_arch);
+        if (busybox) headers.emplace_back(&row(debian_arch), read_header(*busybox));
+    }
+    if (headers.empty()) {
+        WARN("SKIPPED: no busybox-static package could be fetched");
+        return;
+    }
+    for (const auto& [own, header] : headers) {
+        for (const emu::ArchInfo& a : emu::arch_table()) {
+            INFO("busybox-static:" << own->debian_arch << " against row " << a.debian_arch);
+            CHECK(header_matches(header, a) == (a.qemu_name == own->qemu_name));
+        }
+    }
+}
+
+TEST_CASE("plan_emulation: host native, unknown missing, foreign through qemu") {
+    const oci::Platform host = oci::Platform::host();
+    const emu::ArchInfo* host_row = emu::find_arch(host);
+    REQUIRE(host_row != nullptr);
+    const oci::Platform foreign = oci::Platform::parse(host_row->architecture == "arm64" ? "linux/s390x" : "linux/arm64");
+    const emu::EmulationPlan plan =
+        emu::plan_emulation({host, foreign, oci::Platform{"linux", "mips", "", ""}});
+    REQUIRE(plan.platforms.size() == 3);
+    CHECK(plan.platforms[0].how == emu::Support::native);
+    CHECK(plan.platforms[0].interpreter.empty());
+    CHECK(plan.platforms[2].how == emu::Support::missing);
+    CHECK_THAT(plan.platforms[2].reason, Catch::Contains("linux/mips"));
+    CHECK_THROWS_AS(plan.require_all(), Error);
+
+    const emu::PlatformSupport* f = plan.find(foreign);
+    REQUIRE(f != nullptr);
+    const std::optional<fs::path> qemu = emu::find_qemu(*emu::find_arch(foreign));
+    if (qemu && emu::kernel_has_private_binfmt()) {
+        CHECK(f->how == emu::Support::private_qemu);
+        CHECK(f->interpreter == *qemu);
+        CHECK(plan.needs_private_handlers());
+    } else {
+        CHECK(f->how != emu::Support::private_qemu);
+    }
+    // Without the private instance only host handlers can help.
+    const emu::EmulationPlan fallback = emu::plan_emulation({foreign}, emu::UsePrivate::no);
+    CHECK(fallback.platforms[0].how != emu::Support::private_qemu);
+    if (fallback.platforms[0].how == emu::Support::missing)
+        CHECK_THAT(fallback.platforms[0].reason,
+                   Catch::Contains("qemu-" + std::string(emu::find_arch(foreign)->qemu_name)));
+}
+
+TEST_CASE("probe_platforms lists every table row and the host as native") {
+    const std::vector<emu::PlatformSupport> probe = emu::probe_platforms();
+    REQUIRE(probe.size() == emu::arch_table().size());
+    const oci::Platform host = oci::Platform::host();
+    bool host_seen = false;
+    for (const emu::PlatformSupport& p : probe) {
+        INFO(p.platform.str() << ": " << emu::support_name(p.how) << " " << p.reason);
+        if (p.platform == host) {
+            host_seen = true;
+            CHECK(p.how == emu::Support::native);
+        }
+        if (p.how == emu::Support::missing) CHECK_FALSE(p.reason.empty());
+        if (p.how == emu::Support::private_qemu || p.how == emu::Support::host_qemu)
+            CHECK(fs::exists(p.interpreter));
+    }
+    CHECK(host_seen);
+}
+
+TEST_CASE("register_private_handlers refuses to run in the initial user namespace") {
+    const auto before = host_binfmt_listing();
+    TempDir dir(fs::temp_directory_path(), "mab-binfmt-");
+    try {
+        emu::register_private_handlers({oci::Platform::parse("linux/arm64")}, dir.path());
+        FAIL("no error in the initial user namespace");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::internal);
+    }
+    CHECK(host_binfmt_listing() == before);
+}
+
+TEST_CASE("foreign busybox runs through qemu registered in a private binfmt_misc") {
+    std::vector<const emu::ArchInfo*> arches;
+    std::map<const emu::ArchInfo*, fs::path> binaries;
+    const emu::ArchInfo* host_row = emu::find_arch(oci::Platform::host());
+    for (const char* debian_arch : {"arm64", "armhf", "ppc64el", "s390x"}) {
+        const emu::ArchInfo& a = row(debian_arch);
+        if (&a == host_row) continue;
+        if (!emu::find_qemu(a)) {
+            WARN("SKIPPING " << debian_arch << ": qemu-" << a.qemu_name << " not installed");
+            continue;
+        }
+        if (const std::optional<fs::path> busybox = fetch_busybox(debian_arch)) {
+            arches.push_back(&a);
+            binaries[&a] = *busybox;
+        }
+    }
+    if (arches.empty() || !emu::kernel_has_private_binfmt()) {
+        WARN("SKIPPED: no foreign busybox/qemu available or kernel older than 6.7");
+        return;
+    }
+    const auto before = host_binfmt_listing();
+    TempDir dir(fs::temp_directory_path(), "mab-binfmt-");
+    int out[2];
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    const uid_t uid = ::getuid();
+    const gid_t gid = ::getgid();
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    if (child < 0) FAIL("fork: " << std::strerror(errno));
+    if (child == 0) {
+        ::dup2(out[1], 1);
+        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) ::_exit(91);
+        write_file("/proc/self/setgroups", "deny");
+        write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
+        write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(92);
+        try {
+            // The kernel refusing the mount surfaces as an emulation error.
+            try {
+                emu::register_private_handlers({platform_of(*arches[0])}, "/nonexistent/binfmt");
+                std::printf("no error for a refused mount\n");
+            } catch (const Error& e) {
+                std::printf("refused: %s\n", e.kind() == ErrorKind::emulation ? "emulation" : "other");
+            }
+            std::vector<oci::Platform> platforms{oci::Platform::host()};
+            for (const emu::ArchInfo* a : arches) platforms.push_back(platform_of(*a));
+            const auto registered = emu::register_private_handlers(platforms, dir.path());
+            std::printf("registered %zu\n", registered.size());
+            // Registering again in the same instance is harmless.
+            emu::register_private_handlers(platforms, dir.path());
+            for (const emu::ArchInfo* a : arches) {
+                const auto status = emu::host_handler_status(platform_of(*a), dir.path());
+                std::printf("status %d %s %d\n", status && status->enabled,
+                            status ? status->flags.c_str() : "-", status && status->matches);
+            }
+            // A disabled handler reads back as disabled; then switch it on again.
+            const fs::path entry = dir.path() / ("qemu-" + std::string(arches[0]->qemu_name));
+            write_file(entry.c_str(), "0");
+            const auto off = emu::host_handler_status(platform_of(*arches[0]), dir.path());
+            std::printf("disabled %d\n", off && !off->enabled);
+            write_file(entry.c_str(), "1");
+        } catch (const std::exception& e) {
+            std::printf("error: %s\n", e.what());
+            std::fflush(stdout);
+            ::_exit(93);
+        }
+        std::fflush(stdout);
+        for (const emu::ArchInfo* a : arches) {
+            const pid_t run = ::fork();
+            if (run == 0) {
+                const std::string path = binaries[a].string();
+                // argv[0] "uname": busybox picks the applet from it, so P must preserve it.
+                ::execl(path.c_str(), "uname", "-m", static_cast<char*>(nullptr));
+                std::printf("exec %s failed\n", path.c_str());
+                std::fflush(stdout);
+                ::_exit(94);
+            }
+            int st = 0;
+            ::waitpid(run, &st, 0);
+        }
+        ::_exit(0);
+    }
+    ::close(out[1]);
+    std::string output;
+    char buf[256];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    INFO(output);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+
+    std::string expected = "refused: emulation\nregistered " + std::to_string(arches.size()) + "\n";
+    for (std::size_t i = 0; i < arches.size(); ++i) expected += "status 1 POCF 1\n";
+    expected += "disabled 1\n";
+    for (const emu::ArchInfo* a : arches) expected += std::string(a->uname_machine) + "\n";
+    CHECK(output == expected);
+    CHECK(host_binfmt_listing() == before);
+}

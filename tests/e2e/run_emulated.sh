@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# RUN on six architectures in one build, as a non-root user, through qemu registered in
+# mab's own binfmt_misc (issue 3): `uname -m` in each image says its machine, and the
+# host's binfmt_misc is the same before and after.
+source "$(dirname "$0")/lib.sh"
+need jq runuser
+[[ $(id -u) -eq 0 ]] || skip "needs root to create the test user and fetch foreign busybox packages"
+[[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
+ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+
+ctx=$(new_context ctx <<'DOCKERFILE'
+FROM scratch
+ARG TARGETARCH
+COPY bb/${TARGETARCH}/busybox /bin/busybox
+RUN ["/bin/busybox", "sh", "-c", "/bin/busybox uname -m > /arch"]
+DOCKERFILE
+)
+for pair in amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386; do
+  deb=${pair%%:*} arch=${pair#*:}
+  bin=$("$REPO_DIR/emu/testdata/fetch-busybox.sh" "$deb") || skip "cannot fetch busybox-static:$deb"
+  mkdir -p "$ctx/bb/$arch" && cp "$bin" "$ctx/bb/$arch/busybox"
+done
+
+user=mab-e2e
+id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
+grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
+cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
+mkdir -p "$WORK/out" && chmod 777 "$WORK/out"
+chmod -R a+rX "$WORK"
+
+host_before=$(ls /proc/sys/fs/binfmt_misc 2>/dev/null | sort | tr '\n' ' '; cat /proc/sys/fs/binfmt_misc/status 2>/dev/null || true)
+runuser -u "$user" -- env -u MAB_ROOT HOME="$(getent passwd "$user" | cut -d: -f6)" "$WORK/mab" build \
+  --platform linux/amd64,linux/arm64,linux/arm/v7,linux/ppc64le,linux/s390x,linux/386 \
+  -o type=local,dest="$WORK/out" "$ctx" >"$WORK/last.out" 2>&1 || fail "multi-arch RUN as $user"
+host_after=$(ls /proc/sys/fs/binfmt_misc 2>/dev/null | sort | tr '\n' ' '; cat /proc/sys/fs/binfmt_misc/status 2>/dev/null || true)
+assert_eq "$host_after" "$host_before" "the host's binfmt_misc"
+
+assert_eq "$(cat "$WORK/out/linux_amd64/arch")" x86_64 "amd64"
+assert_eq "$(cat "$WORK/out/linux_arm64/arch")" aarch64 "arm64"
+assert_eq "$(cat "$WORK/out/linux_arm_v7/arch")" armv7l "arm/v7"
+assert_eq "$(cat "$WORK/out/linux_ppc64le/arch")" ppc64le "ppc64le"
+assert_eq "$(cat "$WORK/out/linux_s390x/arch")" s390x "s390x"
+assert_eq "$(cat "$WORK/out/linux_386/arch")" i686 "386 (native, 32-bit personality)"
+grep -q "/binfmt" /proc/self/mountinfo && fail "a binfmt_misc mount leaked into the caller"
+echo ok
