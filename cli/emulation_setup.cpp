@@ -23,8 +23,8 @@ void EmulationSetup::prepare(const oci::Platform& platform) {
     if (!m_plan) {
         std::vector<oci::Platform> wanted = m_platforms;
         if (std::find(wanted.begin(), wanted.end(), platform) == wanted.end()) wanted.push_back(platform);
-        // Real root runs in the host's user namespace, whose binfmt_misc is the host's:
-        // it uses the host's handlers, and never registers any.
+        // mab always runs in a user namespace of its own (executor/user_namespace.cpp); if
+        // it somehow does not, the host's binfmt_misc is the host's: use, never register.
         const bool private_possible = !snapshotter::in_initial_user_namespace();
         emu::EmulationPlan plan =
             emu::plan_emulation(wanted, private_possible ? emu::UsePrivate::yes : emu::UsePrivate::no);
@@ -48,11 +48,8 @@ void EmulationSetup::prepare(const oci::Platform& platform) {
     throw Error(ErrorKind::emulation,
                 fmt::format("cannot RUN for {}: {}", platform.str(),
                             support && !support->reason.empty() ? support->reason : "no emulator"))
-        .with_hint(::geteuid() == 0
-                       ? "as root mab uses the host's binfmt_misc handlers: install qemu-user-static (and "
-                         "binfmt-support), or run mab as a non-root user, which registers qemu privately"
-                       : "install qemu-user-static (apt-get install qemu-user-static); Linux 6.7 or newer lets "
-                         "mab register it privately");
+        .with_hint("install qemu-user-static (apt-get install qemu-user-static); on Linux 6.7 or newer mab "
+                   "registers it in its own binfmt_misc, on older kernels it uses the host's handlers");
 }
 
 } // namespace mab::cli

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "base/error.hpp"
@@ -87,15 +88,14 @@ bool run_tool(std::vector<std::string>& argv, int msg_fd) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// Unshares the user + mount namespace while a forked helper (still outside) writes the
-// id maps of this process with newuidmap/newgidmap, which check /etc/subuid themselves.
-void enter_with_ranges(const std::string& newuidmap, const std::string& newgidmap,
-                       const std::vector<IdMapping>& uid_map, const std::vector<IdMapping>& gid_map) {
+// Unshares the user + mount namespace while a forked helper (still outside, where it
+// has the privilege to) writes the id maps of this process: `write_maps` runs in the
+// helper with a file descriptor for error text and says whether it succeeded.
+void enter_with_helper(const std::function<bool(int msg_fd)>& write_maps, const std::string& what,
+                       const std::string& hint) {
     int go[2], msg[2];
     if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(msg, O_CLOEXEC) != 0) throw_errno("pipe2");
     UniqueFd go_r(go[0]), go_w(go[1]), msg_r(msg[0]), msg_w(msg[1]);
-    std::vector<std::string> uid_args = helper_argv(newuidmap, ::getpid(), uid_map);
-    std::vector<std::string> gid_args = helper_argv(newgidmap, ::getpid(), gid_map);
 
     pid_t helper = ::fork();
     if (helper < 0) throw_errno("fork", "id map helper");
@@ -106,8 +106,7 @@ void enter_with_ranges(const std::string& newuidmap, const std::string& newgidma
         while ((n = ::read(go_r.get(), &c, 1)) < 0 && errno == EINTR) {
         }
         if (n != 1) ::_exit(0);  // the parent could not unshare; it reports that itself
-        bool ok = run_tool(uid_args, msg_w.get()) && run_tool(gid_args, msg_w.get());
-        ::_exit(ok ? 0 : 1);
+        ::_exit(write_maps(msg_w.get()) ? 0 : 1);
     }
     go_r.reset();
     msg_w.reset();
@@ -127,14 +126,41 @@ void enter_with_ranges(const std::string& newuidmap, const std::string& newgidma
     if (unshare_errno != 0) throw_unshare_failed(unshare_errno);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         while (!message.empty() && message.back() == '\n') message.pop_back();
-        throw Error(ErrorKind::sandbox, "setting the user namespace id maps with " + newuidmap + "/" + newgidmap +
-                                            " failed: " + message)
-            .with_hint("check this user's lines in /etc/subuid and /etc/subgid");
+        throw Error(ErrorKind::sandbox, "setting the user namespace id maps with " + what + " failed: " + message)
+            .with_hint(hint);
     }
     // Our uid/gid now map to 0. Drop the host's supplementary groups (unmapped in here).
     if (::setresgid(0, 0, 0) != 0) throw_errno("setresgid", "0");
     if (::setresuid(0, 0, 0) != 0) throw_errno("setresuid", "0");
     ::setgroups(0, nullptr);
+}
+
+// The maps newuidmap/newgidmap write, which check /etc/subuid themselves.
+void enter_with_ranges(const std::string& newuidmap, const std::string& newgidmap,
+                       const std::vector<IdMapping>& uid_map, const std::vector<IdMapping>& gid_map) {
+    std::vector<std::string> uid_args = helper_argv(newuidmap, ::getpid(), uid_map);
+    std::vector<std::string> gid_args = helper_argv(newgidmap, ::getpid(), gid_map);
+    enter_with_helper([&](int msg_fd) { return run_tool(uid_args, msg_fd) && run_tool(gid_args, msg_fd); },
+                      newuidmap + "/" + newgidmap, "check this user's lines in /etc/subuid and /etc/subgid");
+}
+
+// Real root: every id mapped to itself. Only a process outside the new namespace may
+// write a map that wide, so the helper writes it.
+void enter_with_identity_map() {
+    const std::string dir = "/proc/" + std::to_string(::getpid());
+    enter_with_helper(
+        [&](int msg_fd) {
+            for (const char* file : {"/uid_map", "/gid_map"}) {
+                UniqueFd fd(::open((dir + file).c_str(), O_WRONLY | O_CLOEXEC));
+                const std::string line = "0 0 4294967295\n";
+                if (!fd || ::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+                    dprintf(msg_fd, "write %s%s: %s\n", dir.c_str(), file, std::strerror(errno));
+                    return false;
+                }
+            }
+            return true;
+        },
+        "an identity map", "check that user namespaces are enabled (user.max_user_namespaces)");
 }
 
 } // namespace
@@ -171,9 +197,14 @@ BuildNamespace enter_build_namespace() {
     const gid_t gid = ::getegid();
     BuildNamespace ns;
     if (uid == 0) {
-        if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare(CLONE_NEWNS)");
+        // Real root gets a user namespace too, mapping every id to itself: owners are
+        // unchanged, but mab has a binfmt_misc of its own (qemu is registered there, never
+        // on the host) and the build holds no more privilege than a rootless one.
+        enter_with_identity_map();
         make_mounts_private();
         ns.mode = NamespaceMode::host_root;
+        ns.uid_map = {{0, 0, 4294967295U}};
+        ns.gid_map = {{0, 0, 4294967295U}};
         return ns;
     }
     std::string name;

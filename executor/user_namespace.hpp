@@ -14,7 +14,7 @@
 namespace mab::executor {
 
 enum class NamespaceMode {
-    host_root,           // real root: a private mount namespace, identity ids
+    host_root,           // real root: its own user namespace mapping every id to itself
     subordinate_ranges,  // non-root: uid/gid -> 0, subordinate ranges -> 1..N
     single_id_map,       // non-root: uid/gid -> 0, nothing else mapped
 };
@@ -28,7 +28,7 @@ struct IdMapping {
 
 struct BuildNamespace {
     NamespaceMode mode = NamespaceMode::host_root;
-    std::vector<IdMapping> uid_map;  // empty for host_root (identity)
+    std::vector<IdMapping> uid_map;  // host_root: {0, 0, 4294967295} (identity)
     std::vector<IdMapping> gid_map;
     std::string warning;             // set for single_id_map; the caller shows it
 };
