@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "base/error.hpp"
-#include "snapshotter/overlay.hpp"
+#include "base/user_namespace_probe.hpp"
 
 namespace mab::cli {
 
@@ -25,7 +25,7 @@ void EmulationSetup::prepare(const oci::Platform& platform) {
         if (std::find(wanted.begin(), wanted.end(), platform) == wanted.end()) wanted.push_back(platform);
         // mab always runs in a user namespace of its own (executor/user_namespace.cpp); if
         // it somehow does not, the host's binfmt_misc is the host's: use, never register.
-        const bool private_possible = !snapshotter::in_initial_user_namespace();
+        const bool private_possible = !in_initial_user_namespace();
         emu::EmulationPlan plan =
             emu::plan_emulation(wanted, private_possible ? emu::UsePrivate::yes : emu::UsePrivate::no);
         if (plan.needs_private_handlers()) {

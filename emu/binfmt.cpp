@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "base/user_namespace_probe.hpp"
 #include "base/format.hpp"
 #include "base/unique_fd.hpp"
 #include "emu/arch_table.hpp"
@@ -25,8 +26,6 @@ namespace mab::emu {
 
 namespace {
 
-// PROC_USER_INIT_INO from <linux/proc_ns.h>: the initial user namespace's inode.
-constexpr ino_t k_init_user_ns_ino = 0xEFFFFFFDU;
 // BINFMTFS_MAGIC from <linux/magic.h>.
 constexpr long k_binfmtfs_magic = 0x42494e4d;
 constexpr const char* k_install_hint = "apt-get install qemu-user-static";
@@ -73,9 +72,7 @@ bool host_binfmt_enabled(const std::filesystem::path& dir) {
 }
 
 void refuse_initial_user_namespace() {
-    struct stat st {};
-    if (::stat("/proc/self/ns/user", &st) != 0) throw_errno("stat", "/proc/self/ns/user");
-    if (st.st_ino == k_init_user_ns_ino)
+    if (in_initial_user_namespace())
         throw Error(ErrorKind::internal,
                     "register_private_handlers called in the initial user namespace: it must run "
                     "inside mab's own user and mount namespace, never against the host's binfmt_misc");

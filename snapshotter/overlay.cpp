@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "base/user_namespace_probe.hpp"
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/dir_entries.hpp"
@@ -128,16 +129,6 @@ void check_key(const std::string& key) {
 }
 
 } // namespace
-
-bool in_initial_user_namespace() {
-    std::ifstream in("/proc/self/uid_map");
-    std::string inside;
-    std::string outside;
-    std::string count;
-    if (!(in >> inside >> outside >> count)) return true;
-    std::string more;
-    return inside == "0" && outside == "0" && count == "4294967295" && !(in >> more);
-}
 
 OverlaySnapshotter::OverlaySnapshotter(fs::path dir) : m_dir(std::move(dir)) {
     fs::create_directories(m_dir);

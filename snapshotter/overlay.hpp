@@ -53,8 +53,5 @@ std::optional<Layer> diff_overlay_upper(const std::filesystem::path& upper,
 // under `dir`): the engine falls back to NativeSnapshotter otherwise.
 bool overlay_supported(const std::filesystem::path& dir);
 
-// True when running in the initial user namespace (real root or plain user), where
-// overlay's metadata lives in trusted.overlay.* and no `userxattr` is used.
-bool in_initial_user_namespace();
 
 } // namespace mab::snapshotter

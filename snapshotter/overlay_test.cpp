@@ -1,3 +1,4 @@
+#include "base/user_namespace_probe.hpp"
 #include "snapshotter/overlay.hpp"
 
 #include <fcntl.h>
@@ -145,7 +146,7 @@ TEST_CASE("overlay_supported is false where mounting is not permitted", "[overla
     TempDir base{"/tmp", "mab-overlay-probe-"};
     if (is_root()) {
         // Real root in the initial namespace mounts with trusted.* xattrs.
-        CHECK(in_initial_user_namespace());
+        CHECK(mab::in_initial_user_namespace());
         return;
     }
     CHECK_FALSE(overlay_supported(base.path()));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RUN on six architectures in one build, as a non-root user, through qemu registered in
+# RUN on six architectures in one build, as a non-root user and as root, through qemu registered in
 # mab's own binfmt_misc (issue 3): `uname -m` in each image says its machine, and the
 # host's binfmt_misc is the same before and after.
 source "$(dirname "$0")/lib.sh"
@@ -42,5 +42,13 @@ assert_eq "$(cat "$WORK/out/linux_arm_v7/arch")" armv7l "arm/v7"
 assert_eq "$(cat "$WORK/out/linux_ppc64le/arch")" ppc64le "ppc64le"
 assert_eq "$(cat "$WORK/out/linux_s390x/arch")" s390x "s390x"
 assert_eq "$(cat "$WORK/out/linux_386/arch")" i686 "386 (native, 32-bit personality)"
-grep -q "/binfmt" /proc/self/mountinfo && fail "a binfmt_misc mount leaked into the caller"
+grep "/binfmt" /proc/self/mountinfo >/dev/null && fail "a binfmt_misc mount leaked into the caller"
+
+# Real root gets its own (identity-mapped) user namespace, so the same private
+# registration works on CI runners that build as root.
+mab build --platform linux/arm64,linux/s390x -o type=local,dest="$WORK/root-out" "$ctx"
+assert_eq "$(cat "$WORK/root-out/linux_arm64/arch")" aarch64 "arm64 as root"
+assert_eq "$(cat "$WORK/root-out/linux_s390x/arch")" s390x "s390x as root"
+host_after_root=$(ls /proc/sys/fs/binfmt_misc 2>/dev/null | sort | tr '\n' ' '; cat /proc/sys/fs/binfmt_misc/status 2>/dev/null || true)
+assert_eq "$host_after_root" "$host_before" "the host's binfmt_misc after root's build"
 echo ok
