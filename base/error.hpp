@@ -19,6 +19,7 @@ enum class ErrorKind {
     emulation,
     not_found,
     internal,
+    cancelled,   // Ctrl-C / SIGTERM: stopped on request
 };
 
 // A place in a source file (1-based lines, inclusive). Columns are optional.

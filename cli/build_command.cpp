@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.hpp"
+#include "base/termination.hpp"
 #include "cli/build_request.hpp"
 #include "cli/command.hpp"
 #include "cli/metadata_file.hpp"
@@ -14,6 +15,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.
     executor::BuildNamespace ns = executor::enter_build_namespace();
     if (!ns.warning.empty()) fmt::print(stderr, "WARNING: {}\n", ns.warning);
+    install_termination_handlers();
     BuildOutcome outcome = run_build(*request, ctx.global.root, *ctx.sources);
 
     if (!request->iidfile.empty()) {

@@ -55,6 +55,10 @@ void print_error(std::FILE* out, const Error& error, const SourceRegistry& sourc
     if (!error.hint().empty()) fmt::print(out, "hint: {}\n", error.hint());
 }
 
-int exit_code_for(ErrorKind kind) { return kind == ErrorKind::usage ? 2 : 1; }
+int exit_code_for(ErrorKind kind) {
+    if (kind == ErrorKind::usage) return 2;
+    if (kind == ErrorKind::cancelled) return 130;  // as a shell reports a Ctrl-C
+    return 1;
+}
 
 } // namespace mab::cli

@@ -23,7 +23,8 @@ private:
 
 void print_error(std::FILE* out, const Error& error, const SourceRegistry& sources);
 
-// usage errors exit 2, everything else 1 (as buildx does for failed builds).
+// usage errors exit 2, a cancelled build 130, everything else 1 (as buildx does for
+// failed builds).
 int exit_code_for(ErrorKind kind);
 
 } // namespace mab::cli

@@ -5,6 +5,7 @@
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
+#include "base/termination.hpp"
 #include "cli/build_request.hpp"
 #include "cli/emulation_setup.hpp"
 #include "cli/image_from_result.hpp"
@@ -113,6 +114,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     for (const auto& [context_name, layout] : layouts) runner_config.image_layouts.push_back(layout.dir());
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { emulation.prepare(p); };
+    runner_config.cancelled = [] { return termination_requested(); };
     engine::Runner runner(runner_config);
     engine::Solver solver(runner, progress);
     std::vector<engine::Ref> refs = solver.solve(roots);

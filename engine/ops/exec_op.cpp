@@ -30,7 +30,7 @@ std::string shown_command(const std::vector<std::string>& args) {
 } // namespace
 
 void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, const VertexInfo& vertex,
-              ProgressSink& progress) {
+              ProgressSink& progress, const std::function<bool()>& cancelled) {
     snapshotter::RootFs root(rootfs);
     const snapshotter::Ownership ids = resolve_user(op.user, root);
 
@@ -48,7 +48,9 @@ void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, cons
     spec.network = op.network == graph::NetworkMode::none ? executor::Network::none : executor::Network::host;
     spec.on_output = [&](executor::OutputStream, std::string_view text) { progress.log(vertex, text); };
 
+    if (cancelled) spec.cancelled = cancelled;
     executor::RunResult result = executor::run_in_sandbox(spec);
+    if (result.cancelled) throw Error(ErrorKind::cancelled, "build cancelled");
     if (result.exit_code != 0) {
         std::string why = result.signal != 0 ? fmt::format("killed by signal {}", result.signal)
                                              : fmt::format("exit code: {}", result.exit_code);

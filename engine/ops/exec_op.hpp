@@ -12,7 +12,9 @@ namespace mab::engine::ops {
 // Runs `op` with `rootfs` (a prepared, writable snapshot) as "/". A non-zero exit
 // throws Error(run) worded like buildx: process "/bin/sh -c …" did not complete
 // successfully: exit code: N.
+// `cancelled` (may be empty) is polled while it runs: true kills the process tree and
+// throws Error(cancelled).
 void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, const VertexInfo& vertex,
-              ProgressSink& progress);
+              ProgressSink& progress, const std::function<bool()>& cancelled);
 
 } // namespace mab::engine::ops

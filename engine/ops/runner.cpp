@@ -41,6 +41,7 @@ bool Runner::reports_progress(const graph::Vertex& vertex) const {
 }
 
 Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
+    if (m_config.cancelled && m_config.cancelled()) throw Error(ErrorKind::cancelled, "build cancelled");
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;
@@ -49,7 +50,8 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
                 return run_on_copy(vertex, inputs, [&](const std::filesystem::path& rootfs) {
                     if (m_config.prepare_platform) m_config.prepare_platform(op.platform);
-                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress);
+                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress,
+                                  m_config.cancelled);
                 });
             } else if constexpr (std::is_same_v<T, graph::ImageSource>) {
                 return run_image(vertex, op);

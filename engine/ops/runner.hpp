@@ -27,10 +27,12 @@ struct RunnerConfig {
     // Local sources by name ("context" -> the build context directory).
     std::map<std::string, std::filesystem::path> local_sources;
     // OCI layouts whose blobs base images may come from (--build-context oci-layout://).
-    std::vector<std::filesystem::path> image_layouts;
+    std::vector<std::filesystem::path> image_layouts = {};
     // Called before a RUN for its platform: makes emulation ready or throws
     // Error(emulation) saying what is missing. Empty: only native RUNs are possible.
-    std::function<void(const oci::Platform&)> prepare_platform;
+    std::function<void(const oci::Platform&)> prepare_platform = {};
+    // True once the build should stop (Ctrl-C); checked before each op and while a RUN runs.
+    std::function<bool()> cancelled = {};
 };
 
 class Runner : public OpRunner {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Stopping mab during a long RUN (SIGINT, SIGTERM, SIGKILL) leaves no mount, no process
+# and no work dir behind, and the next build succeeds (issue 3).
+source "$(dirname "$0")/lib.sh"
+[[ -x /bin/busybox ]] || skip "/bin/busybox (Debian busybox-static) is not installed"
+
+ctx=$(new_context ctx <<'DOCKERFILE'
+FROM scratch
+COPY rootfs/ /
+RUN echo started && sleep 123
+DOCKERFILE
+)
+mkdir -p "$ctx/rootfs/bin"
+cp /bin/busybox "$ctx/rootfs/bin/busybox"
+for tool in sh sleep echo; do ln -s busybox "$ctx/rootfs/bin/$tool"; done
+
+mounts_before=$(wc -l </proc/self/mountinfo)
+
+stop_during_run() {  # stop_during_run SIGNAL
+  local sig=$1 pid status
+  "$MAB" build --progress=plain "$ctx" >"$WORK/last.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep "#.* started" "$WORK/last.out" >/dev/null && break; sleep 0.1; done
+  grep "#.* started" "$WORK/last.out" >/dev/null || fail "the RUN did not start"
+  kill -s "$sig" "$pid"
+  set +e
+  wait "$pid"
+  status=$?
+  set -e
+  [[ $status -ne 0 ]] || fail "mab exited 0 after $sig"
+  for _ in $(seq 50); do pgrep -f "sleep 123" >/dev/null || break; sleep 0.1; done
+  pgrep -f "sleep 123" >/dev/null && fail "the RUN's process survived $sig"
+  assert_eq "$(wc -l </proc/self/mountinfo)" "$mounts_before" "mount count after $sig"
+  if [[ $sig != KILL ]]; then
+    assert_eq "$(ls -A "$MAB_ROOT/tmp" | wc -l)" 0 "work dirs left after $sig"
+    [[ $sig == INT ]] && assert_eq "$status" 130 "exit status after SIGINT"
+  fi
+  return 0
+}
+
+stop_during_run INT
+stop_during_run TERM
+stop_during_run KILL
+
+# The next build runs (and clears what the killed one left).
+sed -i 's/sleep 123/true/' "$ctx/Dockerfile"
+mab build "$ctx"
+assert_eq "$(ls -A "$MAB_ROOT/tmp" | wc -l)" 0 "work dirs after the next build"
+echo ok
