@@ -9,6 +9,7 @@ namespace mab::cli {
 const std::vector<Command>& command_table() {
     static const std::vector<Command> k_commands{
         {"build", "Build images from a Dockerfile, for one or several platforms", run_build_command},
+        {"binfmt", "Show which platforms RUN steps can run for, and how (native, qemu)", run_binfmt_command},
         {"version", "Show the mab version, host platform and available emulators", run_version_command},
     };
     return k_commands;

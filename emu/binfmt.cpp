@@ -206,7 +206,7 @@ EmulationPlan plan_emulation(const std::vector<oci::Platform>& platforms, UsePri
         if (host != nullptr && runs_natively(*arch, *host)) {
             entry.how = Support::native;
             if (arch != host && arch->architecture == "386")
-                entry.reason = "32-bit compat mode; uname -m needs personality(PER_LINUX32) to say i686";
+                entry.reason = "runs natively in 32-bit mode (the sandbox sets PER_LINUX32, so uname -m says i686)";
             plan.platforms.push_back(std::move(entry));
             continue;
         }

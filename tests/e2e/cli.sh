@@ -13,6 +13,14 @@ mab version
 assert_output_contains "mab 0.1.0"
 assert_output_contains "host platform: linux/"
 
+mab binfmt --json
+host=$("$MAB" version | sed -n 's/^host platform: //p')
+jq -e --arg h "$host" '.supported | index($h)' "$WORK/last.out" >/dev/null || fail "mab binfmt --json does not list the host platform $host"
+jq -e --arg h "$host" '.platforms[] | select(.platform == $h) | .how == "native"' "$WORK/last.out" >/dev/null ||
+  fail "the host platform is not native in mab binfmt --json"
+mab binfmt
+assert_output_contains "native"
+
 mab_fails build --platfrom linux/arm64 .
 assert_eq "$MAB_STATUS" 2 "usage exit status"
 assert_output_contains "unknown flag: --platfrom (did you mean --platform?)"
