@@ -51,4 +51,14 @@ assert_eq "$(cat "$WORK/root-out/linux_arm64/arch")" aarch64 "arm64 as root"
 assert_eq "$(cat "$WORK/root-out/linux_s390x/arch")" s390x "s390x as root"
 host_after_root=$(ls /proc/sys/fs/binfmt_misc 2>/dev/null | sort | tr '\n' ' '; cat /proc/sys/fs/binfmt_misc/status 2>/dev/null || true)
 assert_eq "$host_after_root" "$host_before" "the host's binfmt_misc after root's build"
+# `RUN chown 1000:1000` inside the rootless build gives 1000:1000 in the image.
+cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+ARG TARGETARCH
+COPY bb/${TARGETARCH}/busybox /bin/busybox
+RUN ["/bin/busybox", "sh", "-c", "/bin/busybox touch /x && /bin/busybox chown 1000:1000 /x"]
+DOCKERFILE
+runuser -u "$user" -- env -u MAB_ROOT HOME="$(getent passwd "$user" | cut -d: -f6)" "$WORK/mab" build \
+  --platform linux/arm64 -o type=tar,dest="$WORK/out/chown.tar" "$ctx" >"$WORK/last.out" 2>&1 || fail "RUN chown as $user"
+assert_eq "$(tar --numeric-owner -tvf "$WORK/out/chown.tar" x | awk '{print $2}')" "1000/1000" "owner after RUN chown"
 echo ok
