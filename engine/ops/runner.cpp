@@ -80,24 +80,10 @@ Ref Runner::run_scratch(const graph::Vertex& vertex) {
 }
 
 Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& image) {
-    snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
-    const std::string key(vertex.digest().hex());
-    if (snapshots.exists(key)) snapshots.remove(key);
-    Ref ref;
-    try {
-        ref.rootfs = snapshots.prepare(key, std::nullopt);
+    return build_snapshot(vertex, nullptr, [&](Ref& ref) {
         ref.layers = ops::unpack_image(image, vertex.digest(), vertex.meta().description, *m_config.store,
                                        m_config.image_layouts, ref.rootfs);
-        snapshots.commit(key);
-    } catch (...) {
-        try {
-            snapshots.remove(key);
-        } catch (const std::exception&) {
-        }
-        throw;
-    }
-    ref.snapshot = key;
-    return ref;
+    });
 }
 
 Ref Runner::run_local(const graph::LocalSource& source) const {
@@ -130,6 +116,16 @@ Ref Runner::run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inp
                         const std::function<void(const std::filesystem::path&)>& change) {
     if (inputs.empty()) throw Error(ErrorKind::internal, "op without a base input");
     const Ref& base = inputs[0];
+    return build_snapshot(vertex, &base, [&](Ref& ref) {
+        change(ref.rootfs);
+        std::optional<snapshotter::Layer> layer =
+            snapshotter::diff_trees(base.rootfs, ref.rootfs, *m_config.store, m_config.layer_options);
+        ref.layers = base.layers;
+        if (layer) ref.layers.push_back({*layer, vertex.digest(), vertex.meta().description});
+    });
+}
+
+Ref Runner::build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill) {
     snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
     const std::string key(vertex.digest().hex());
     // A committed snapshot of this key may be left from an earlier process: rebuilt
@@ -137,17 +133,15 @@ Ref Runner::run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inp
     if (snapshots.exists(key)) snapshots.remove(key);
     Ref ref;
     try {
-        if (base.snapshot.empty()) {
+        if (base == nullptr) {
             ref.rootfs = snapshots.prepare(key, std::nullopt);
-            snapshotter::copy_tree(base.rootfs, ref.rootfs);
+        } else if (base->snapshot.empty()) {
+            ref.rootfs = snapshots.prepare(key, std::nullopt);
+            snapshotter::copy_tree(base->rootfs, ref.rootfs);
         } else {
-            ref.rootfs = snapshots.prepare(key, base.snapshot);
+            ref.rootfs = snapshots.prepare(key, base->snapshot);
         }
-        change(ref.rootfs);
-        std::optional<snapshotter::Layer> layer =
-            snapshotter::diff_trees(base.rootfs, ref.rootfs, *m_config.store, m_config.layer_options);
-        ref.layers = base.layers;
-        if (layer) ref.layers.push_back({*layer, vertex.digest(), vertex.meta().description});
+        fill(ref);
         snapshots.commit(key);
     } catch (...) {
         // Drop the half-built tree; a failure to do so must not hide the real error.

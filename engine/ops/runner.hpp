@@ -52,6 +52,9 @@ private:
     // A new snapshot copied from input 0, changed by `change`, diffed into a layer.
     Ref run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
                     const std::function<void(const std::filesystem::path&)>& change);
+    // The snapshot keyed by the vertex digest, empty or a copy of `base`, filled by
+    // `fill` and committed; a failure removes the half-built snapshot.
+    Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
 
     RunnerConfig m_config;
 };
