@@ -9,6 +9,12 @@ cache=${MAB_BUSYBOX_CACHE:-/var/cache/mab-test/busybox}
 out="$cache/$arch/bin/busybox"
 if [ -x "$out" ]; then echo "$out"; exit 0; fi
 mkdir -p "$cache/$arch" 2>/dev/null || { echo "cannot create $cache/$arch" >&2; exit 2; }
+# Tests run in parallel and may fetch at once: dpkg and apt must not race (apt's lock
+# would make the second fetch fail), so one fetch at a time.
+if [ -z "${MAB_BUSYBOX_LOCKED:-}" ] && command -v flock >/dev/null; then
+    MAB_BUSYBOX_LOCKED=1 exec flock "$cache/.lock" "$0" "$@"
+fi
+if [ -x "$out" ]; then echo "$out"; exit 0; fi
 native=$(dpkg --print-architecture)
 if [ "$arch" != "$native" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
     if [ "$(id -u)" != 0 ]; then echo "dpkg does not know architecture $arch (run as root once)" >&2; exit 2; fi
