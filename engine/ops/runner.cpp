@@ -48,8 +48,10 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
             if constexpr (std::is_same_v<T, graph::ScratchSource>) {
                 return run_scratch(vertex);
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
+                // Emulation first: a platform that cannot run is refused before the input
+                // is copied into a snapshot.
+                if (m_config.prepare_platform) m_config.prepare_platform(op.platform);
                 return run_on_copy(vertex, inputs, [&](const std::filesystem::path& rootfs) {
-                    if (m_config.prepare_platform) m_config.prepare_platform(op.platform);
                     ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress,
                                   m_config.cancelled);
                 });
