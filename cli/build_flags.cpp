@@ -8,6 +8,7 @@
 #include "cli/flags.hpp"
 #include "cli/output_flag.hpp"
 #include "registry/reference.hpp"
+#include "snapshotter/snapshotter.hpp"
 
 namespace mab::cli {
 
@@ -26,6 +27,8 @@ const std::vector<FlagSpec> k_build_flags{
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
     {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet)", "auto"},
     {"no-cache", 0, "", "Do not use cache when building the image", ""},
+    {"snapshotter", 0, "string", "How steps keep their filesystems: auto, overlay or native (full copies)",
+     "auto, or mab.yaml's snapshotter"},
     {"help", 'h', "", "Show this help", ""},
 };
 
@@ -43,6 +46,7 @@ std::string build_help() {
            "  compression-level=N, oci-mediatypes=true|false, name=REF[,REF…]\n"
            "\nEnvironment:\n"
            "  SOURCE_DATE_EPOCH          clamp timestamps in layers and config for reproducible images\n"
+           "  MAB_CONFIG                 the settings file (default ~/.config/mab/mab.yaml)\n"
            "\nExamples:\n"
            "  mab build --platform linux/amd64,linux/arm64 -o type=oci,dest=app.tar .\n"
            "  mab build -f docker/Dockerfile --target runtime -t app:1 -o type=docker,dest=app.tar .\n"
@@ -141,6 +145,7 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     r.iidfile = flags.last("iidfile").value_or("");
     r.metadata_file = flags.last("metadata-file").value_or("");
     r.no_cache = flags.flag("no-cache");
+    if (auto name = flags.last("snapshotter")) r.snapshotter = snapshotter::parse_snapshotter_choice(*name, "--snapshotter");
 
     std::string progress = flags.last("progress").value_or("auto");
     if (progress == "auto" || progress == "plain" || progress == "tty") {

@@ -12,6 +12,7 @@
 #include "cli/progress_printer.hpp"
 #include "exporter/exporter.hpp"
 #include "oci/platform.hpp"
+#include "snapshotter/snapshotter.hpp"
 
 namespace mab::cli {
 
@@ -34,6 +35,7 @@ struct BuildRequest {
     std::string metadata_file;
     ProgressMode progress = ProgressMode::plain;
     bool no_cache = false;
+    std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter; else mab.yaml, else auto
     std::optional<int64_t> source_date_epoch;
     std::map<std::string, OciLayoutContext> image_contexts;  // by the name FROM uses
 };
@@ -47,6 +49,7 @@ struct BuildOutcome {
     std::string config_digest;  // single platform only
     int executed = 0;
     int cached = 0;
+    std::string snapshotter;  // the one the build used: "overlay" or "native"
 };
 
 // Runs the build: read -> parse -> lower per platform -> solve -> assemble -> export.

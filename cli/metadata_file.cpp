@@ -18,6 +18,10 @@ std::string metadata_json(const BuildOutcome& outcome) {
         w.Key("containerimage.digest");
         w.String(outcome.image_digest);
     }
+    if (!outcome.snapshotter.empty()) {
+        w.Key("mab.snapshotter");
+        w.String(outcome.snapshotter);
+    }
     w.Key("mab.vertices.cached");
     w.Int(outcome.cached);
     w.Key("mab.vertices.executed");

@@ -7,6 +7,7 @@
 #include "base/error.hpp"
 #include "base/termination.hpp"
 #include "cli/build_request.hpp"
+#include "cli/config_file.hpp"
 #include "cli/emulation_setup.hpp"
 #include "cli/image_from_result.hpp"
 #include "cli/storage_root.hpp"
@@ -49,6 +50,14 @@ snapshotter::LayerOptions layer_options_for(const BuildRequest& r) {
     }
     options.source_date_epoch = r.source_date_epoch;
     return options;
+}
+
+// --snapshotter, else mab.yaml's setting, else automatic.
+snapshotter::SnapshotterChoice snapshotter_choice(const BuildRequest& r) {
+    if (r.snapshotter) return *r.snapshotter;
+    const ConfigFile config = load_config_file();
+    if (config.snapshotter) return snapshotter::parse_snapshotter_choice(config.snapshotter->value, config.snapshotter->origin);
+    return snapshotter::SnapshotterChoice::automatic;
 }
 
 const char* output_description(exporter::OutputType type) {
@@ -105,10 +114,16 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     StorageRoot storage(root);
     oci::ContentStore store(storage.content_dir());
     TempDir work = storage.make_build_dir();
-    snapshotter::NativeSnapshotter snapshots(work.path() / "snapshots");
+    snapshotter::OpenedSnapshotter snapshots =
+        snapshotter::open_snapshotter(snapshotter_choice(r), work.path() / "snapshots");
+    if (!snapshots.fallback_reason.empty()) {
+        progress.note(fmt::format("WARNING: overlay mounts do not work here ({}): every step copies its input "
+                                  "(native snapshotter); set \"snapshotter: native\" in {} to silence this",
+                                  snapshots.fallback_reason, config_file_path().string()));
+    }
     engine::RunnerConfig runner_config;
     runner_config.store = &store;
-    runner_config.snapshots = &snapshots;
+    runner_config.snapshots = snapshots.snapshotter.get();
     runner_config.layer_options = layer_options_for(r);
     runner_config.local_sources["context"] = fs::absolute(r.context);
     for (const auto& [context_name, layout] : layouts) runner_config.image_layouts.push_back(layout.dir());
@@ -120,6 +135,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     std::vector<engine::Ref> refs = solver.solve(roots);
 
     BuildOutcome outcome;
+    outcome.snapshotter = snapshots.snapshotter->name();
     outcome.executed = solver.stats().executed;
     outcome.cached = solver.stats().cached;
 

@@ -11,6 +11,7 @@
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/in_root.hpp"
+#include "snapshotter/tree_diff.hpp"
 
 namespace mab::snapshotter {
 
@@ -64,10 +65,27 @@ std::filesystem::path NativeSnapshotter::prepare(const std::string& key,
         throw_errno("rename", path(key).string());
     }
     temp.release();
+    std::lock_guard lock(m_mutex);
+    m_parents[key] = parent;
     return path(key);
 }
 
-void NativeSnapshotter::commit(const std::string& key) {
+std::optional<Layer> NativeSnapshotter::diff(const std::string& key, oci::ContentStore& store,
+                                             const LayerOptions& options) {
+    check_key(key);
+    std::optional<std::filesystem::path> lower;
+    {
+        std::lock_guard lock(m_mutex);
+        auto found = m_parents.find(key);
+        if (found == m_parents.end()) {
+            throw Error(ErrorKind::internal, "diff of snapshot " + key + ": not prepared by this process");
+        }
+        if (found->second) lower = path(*found->second);
+    }
+    return diff_trees(lower, path(key), store, options);
+}
+
+std::filesystem::path NativeSnapshotter::commit(const std::string& key) {
     check_key(key);
     struct stat st {};
     if (::lstat(path(key).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -76,6 +94,7 @@ void NativeSnapshotter::commit(const std::string& key) {
     // The tree's data must be on disk before the marker says it is complete.
     sync_tree(path(key));
     write_file_atomically(m_dir / (key + ".committed"), key + "\n", 0600);
+    return path(key);
 }
 
 std::filesystem::path NativeSnapshotter::path(const std::string& key) const { return m_dir / key; }
@@ -96,6 +115,8 @@ void NativeSnapshotter::remove(const std::string& key) {
     UniqueFd dir(::open(m_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!dir) throw_errno("open", m_dir.string());
     remove_at(dir.get(), key, path(key).string());
+    std::lock_guard lock(m_mutex);
+    m_parents.erase(key);
 }
 
 } // namespace mab::snapshotter

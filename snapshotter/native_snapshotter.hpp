@@ -5,29 +5,39 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "snapshotter/snapshotter.hpp"
+
 namespace mab::snapshotter {
 
-class NativeSnapshotter {
+class NativeSnapshotter final : public Snapshotter {
 public:
     explicit NativeSnapshotter(std::filesystem::path dir);
 
+    std::string_view name() const override { return "native"; }
     // A new writable snapshot `key` with the contents of committed snapshot `parent`
     // (empty tree if nullopt). Returns its directory.
-    std::filesystem::path prepare(const std::string& key, const std::optional<std::string>& parent);
-    // Marks `key` immutable (later prepares may use it as a parent).
-    void commit(const std::string& key);
+    std::filesystem::path prepare(const std::string& key, const std::optional<std::string>& parent) override;
+    // Compares the tree with its parent's (every entry is new without a parent).
+    std::optional<Layer> diff(const std::string& key, oci::ContentStore& store,
+                              const LayerOptions& options) override;
+    // Marks `key` immutable (later prepares may use it as a parent); returns path(key).
+    std::filesystem::path commit(const std::string& key) override;
     std::filesystem::path path(const std::string& key) const;
     // True once `key` is committed (a prepared, uncommitted tree does not count: it
     // may be the leftover of an interrupted build).
-    bool exists(const std::string& key) const;
-    // Removes the snapshot, committed or not; nothing to do if it is absent.
-    void remove(const std::string& key);
+    bool exists(const std::string& key) const override;
+    void remove(const std::string& key) override;
 
 private:
     std::filesystem::path m_dir;
+    std::mutex m_mutex;
+    // The parent each snapshot prepared by this process was copied from, for diff().
+    std::map<std::string, std::optional<std::string>> m_parents;
 };
 
 // Copies a whole tree preserving type, mode, owner (where permitted), mtime (ns),

@@ -74,7 +74,7 @@ TEST_CASE("copy_tree preserves every entry type and its metadata", "[native]") {
     CHECK(inode_of(to / "h1") != inode_of(from / "h1"));
     CHECK(inode_of(to / "h1") == inode_of(to / "sticky" / "h2"));
     write_file(to / "h1", "changed");
-    CHECK(read_file(from / "h1") == std::string(200000, 'h'));
+    CHECK(test::read_file(from / "h1") == std::string(200000, 'h'));
 }
 
 TEST_CASE("native snapshots: prepare, commit, parent copies, remove", "[native]") {
@@ -94,9 +94,9 @@ TEST_CASE("native snapshots: prepare, commit, parent copies, remove", "[native]"
     CHECK(snaps.exists("one"));
 
     fs::path two = snaps.prepare("two", std::string("one"));
-    CHECK(read_file(two / "file") == "v1");
+    CHECK(test::read_file(two / "file") == "v1");
     write_file(two / "file", "v2");
-    CHECK(read_file(one / "file") == "v1");
+    CHECK(test::read_file(one / "file") == "v1");
     snaps.commit("two");
 
     CHECK_THROWS_AS(snaps.prepare("one", std::nullopt), Error);  // committed already
@@ -109,7 +109,7 @@ TEST_CASE("native snapshots: prepare, commit, parent copies, remove", "[native]"
     write_file(three / "leftover", "x");
     three = snaps.prepare("three", std::string("two"));
     CHECK(list_tree(three) == std::vector<std::string>{"file"});
-    CHECK(read_file(three / "file") == "v2");
+    CHECK(test::read_file(three / "file") == "v2");
 
     make_dir(two / "ro");
     write_file(two / "ro" / "f", "x", 0);

@@ -53,25 +53,26 @@ bool is_whiteout(const fs::path& p, const struct stat& st) {
 
 class UpperDiffer {
 public:
-    UpperDiffer(const fs::path& upper, oci::ContentStore& store, const LayerOptions& options)
-        : m_upper(upper), m_store(store), m_options(options) {}
+    UpperDiffer(const fs::path& upper, const std::optional<fs::path>& lower, oci::ContentStore& store,
+                const LayerOptions& options)
+        : m_upper(upper), m_lower(lower), m_store(store), m_options(options) {}
 
-    void walk(const std::string& rel) {
-        for (const std::string& n : list_directory(m_upper / rel)) {
-            const std::string child = rel.empty() ? n : rel + "/" + n;
-            const fs::path p = m_upper / child;
-            struct stat st {};
-            if (::lstat(p.c_str(), &st) != 0) throw_errno("lstat", p.string());
-            if (is_whiteout(p, st)) {
-                tar().add_whiteout(child);
+    // `rel` is a directory of the upper. `hides_lower`: the lower's entries there are
+    // hidden (this directory or one above it is opaque), so each one the upper lacks is
+    // written as a whiteout.
+    void walk(const std::string& rel, bool hides_lower) {
+        const std::vector<std::string> names = list_directory(m_upper / rel);
+        const std::vector<std::string> hidden = hides_lower ? lower_entries(rel) : std::vector<std::string>{};
+        size_t i = 0;
+        size_t j = 0;
+        while (i < names.size() || j < hidden.size()) {
+            const int cmp = i == names.size() ? 1 : j == hidden.size() ? -1 : names[i].compare(hidden[j]);
+            if (cmp > 0) {
+                tar().add_whiteout(join(rel, hidden[j++]));
                 continue;
             }
-            tar().add(child, p);
-            if (!S_ISDIR(st.st_mode)) continue;
-            if (overlay_xattr(p, "opaque") == std::optional<std::string>("y")) {
-                tar().add_opaque_marker(child);
-            }
-            walk(child);
+            if (cmp == 0) ++j;
+            add(join(rel, names[i++]), hides_lower);
         }
     }
 
@@ -81,35 +82,71 @@ public:
     }
 
 private:
+    static std::string join(const std::string& rel, const std::string& name) {
+        return rel.empty() ? name : rel + "/" + name;
+    }
+
+    void add(const std::string& rel, bool hides_lower) {
+        const fs::path p = m_upper / rel;
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) != 0) throw_errno("lstat", p.string());
+        if (is_whiteout(p, st)) {
+            tar().add_whiteout(rel);
+            return;
+        }
+        tar().add(rel, p);
+        if (!S_ISDIR(st.st_mode)) return;
+        const bool opaque = overlay_xattr(p, "opaque") == std::optional<std::string>("y");
+        // An opaque directory becomes whiteouts for what it hides in the lower tree,
+        // exactly what the native differ writes, so both snapshotters give the same
+        // layer (and the same image digest) for the same step.
+        walk(rel, hides_lower || opaque);
+    }
+
+    // The names in the lower's directory `rel`, when it is a real directory there (no
+    // symlink followed: every level above was checked the same way).
+    std::vector<std::string> lower_entries(const std::string& rel) const {
+        if (!m_lower) return {};
+        const fs::path p = *m_lower / rel;
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return {};
+        return list_directory(p);
+    }
+
     TarWriter& tar() {
         if (!m_builder) m_builder = std::make_unique<LayerBuilder>(m_store, m_options);
         return m_builder->tar();
     }
 
     fs::path m_upper;
+    std::optional<fs::path> m_lower;
     oci::ContentStore& m_store;
     const LayerOptions& m_options;
     std::unique_ptr<LayerBuilder> m_builder;
 };
 
 // overlay's option parser splits at ',' and lowerdir at ':'.
-void check_mount_path(const fs::path& p) {
-    if (p.string().find_first_of(",:\\") != std::string::npos) {
-        throw Error(ErrorKind::input, "overlay: path " + p.string() +
+void check_mount_path(const std::string& p) {
+    if (p.find_first_of(",:\\") != std::string::npos) {
+        throw Error(ErrorKind::input, "overlay: path " + p +
                                           " contains ',', ':' or '\\', which overlay mount options cannot carry");
     }
 }
 
-void mount_overlay(const std::vector<fs::path>& lowers, const fs::path& upper, const fs::path& work,
-                   const fs::path& merged) {
+// Mounts an overlay of `lowers` (topmost first) on `merged`: writable over `upper` and
+// `work` when given, else read-only.
+void mount_overlay(const std::vector<std::string>& lowers, const std::optional<std::string>& upper,
+                   const std::optional<std::string>& work, const fs::path& merged) {
     std::string opts = "lowerdir=";
     for (size_t i = 0; i < lowers.size(); ++i) {
         check_mount_path(lowers[i]);
-        opts += (i == 0 ? "" : ":") + lowers[i].string();
+        opts += (i == 0 ? "" : ":") + lowers[i];
     }
-    check_mount_path(upper);
-    check_mount_path(work);
-    opts += ",upperdir=" + upper.string() + ",workdir=" + work.string();
+    if (upper && work) {
+        check_mount_path(*upper);
+        check_mount_path(*work);
+        opts += ",upperdir=" + *upper + ",workdir=" + *work;
+    }
     if (!in_initial_user_namespace()) opts += ",userxattr";
     const long page = ::sysconf(_SC_PAGESIZE);
     if (static_cast<long>(opts.size()) >= page) {
@@ -117,109 +154,179 @@ void mount_overlay(const std::vector<fs::path>& lowers, const fs::path& upper, c
                                           std::to_string(lowers.size()) +
                                           " lower directories make the options longer than a page");
     }
-    if (::mount("overlay", merged.c_str(), "overlay", 0, opts.c_str()) != 0) {
+    const unsigned long flags = upper ? 0 : MS_RDONLY;
+    if (::mount("overlay", merged.c_str(), "overlay", flags, opts.c_str()) != 0) {
         throw_errno("mount overlay", merged.string());
     }
 }
 
-void check_key(const std::string& key) {
-    if (key.empty() || key == "." || key == ".." || key.find('/') != std::string::npos) {
-        throw Error(ErrorKind::input, "overlay snapshot key \"" + key + "\" is not a single name");
+void unmount_path(const fs::path& p) {
+    if (::umount2(p.c_str(), UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT) {
+        throw_errno("umount", p.string());
     }
+}
+
+void remove_snapshot_dir(const fs::path& dir) {
+    // overlay leaves work/work with mode 0: make it listable for an unprivileged owner.
+    ::chmod((dir / "work" / "work").c_str(), 0700);
+    fs::remove_all(dir);
 }
 
 } // namespace
 
 OverlaySnapshotter::OverlaySnapshotter(fs::path dir) : m_dir(std::move(dir)) {
     fs::create_directories(m_dir);
+    // Snapshots hold setuid files and image-owned data: keep other host users out.
+    if (::chmod(m_dir.c_str(), 0700) != 0) throw_errno("chmod", m_dir.string());
+    m_dir_fd.reset(::open(m_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!m_dir_fd) throw_errno("open", m_dir.string());
+    // The bottom of every chain: overlay needs at least one lower directory.
+    const fs::path empty = m_dir / "empty";
+    if (::mkdir(empty.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("mkdir", empty.string());
 }
 
-fs::path OverlaySnapshotter::merged(const std::string& key) const { return m_dir / key / "merged"; }
-fs::path OverlaySnapshotter::upper(const std::string& key) const { return m_dir / key / "upper"; }
+OverlaySnapshotter::~OverlaySnapshotter() {
+    std::lock_guard lock(m_mutex);
+    for (auto& [key, snapshot] : m_snapshots) {
+        try {
+            unmount(snapshot);
+        } catch (const std::exception&) {
+            // Still mounted: the mount namespace goes away with the process anyway.
+        }
+    }
+}
+
+const OverlaySnapshotter::Snapshot& OverlaySnapshotter::find(const std::string& key) const {
+    auto found = m_snapshots.find(key);
+    if (found == m_snapshots.end()) throw Error(ErrorKind::internal, "overlay snapshot " + key + " does not exist");
+    return found->second;
+}
+
+std::vector<std::string> OverlaySnapshotter::chain(const std::string& key) const {
+    // Through the descriptor, the option string does not repeat the storage path
+    // for every layer.
+    const std::string prefix = "/proc/self/fd/" + std::to_string(m_dir_fd.get()) + "/";
+    std::vector<std::string> lowers;
+    for (std::optional<std::string> k = key; k; k = find(*k).parent) lowers.push_back(prefix + find(*k).dir + "/upper");
+    lowers.push_back(prefix + "empty");
+    return lowers;
+}
+
+fs::path OverlaySnapshotter::upper(const std::string& key) const {
+    std::lock_guard lock(m_mutex);
+    return m_dir / find(key).dir / "upper";
+}
 
 bool OverlaySnapshotter::exists(const std::string& key) const {
-    check_key(key);
-    struct stat st {};
-    return ::lstat((m_dir / key / "committed").c_str(), &st) == 0;
+    std::lock_guard lock(m_mutex);
+    auto found = m_snapshots.find(key);
+    return found != m_snapshots.end() && found->second.committed;
 }
 
-fs::path OverlaySnapshotter::prepare(const std::string& key, const std::vector<std::string>& parents) {
-    check_key(key);
-    std::vector<fs::path> lowers;
-    for (const std::string& p : parents) {
-        if (!exists(p)) {
-            throw Error(ErrorKind::input, "overlay snapshot " + key + ": parent " + p + " is not committed");
+fs::path OverlaySnapshotter::prepare(const std::string& key, const std::optional<std::string>& parent) {
+    std::lock_guard lock(m_mutex);
+    if (m_snapshots.count(key) != 0) throw Error(ErrorKind::input, "overlay snapshot " + key + " already exists");
+    std::vector<std::string> lowers;
+    if (parent) {
+        auto found = m_snapshots.find(*parent);
+        if (found == m_snapshots.end() || !found->second.committed) {
+            throw Error(ErrorKind::input, "overlay snapshot " + key + ": parent " + *parent + " is not committed");
         }
-        lowers.push_back(upper(p));
+        lowers = chain(*parent);
+        if (lowers.size() > k_overlay_max_depth) {
+            throw Error(ErrorKind::input, "overlay snapshotter: more than " + std::to_string(k_overlay_max_depth) +
+                                              " layers to stack")
+                .with_hint("use --snapshotter=native for images this deep");
+        }
+    } else {
+        lowers = {"/proc/self/fd/" + std::to_string(m_dir_fd.get()) + "/empty"};
     }
-    const fs::path base = m_dir / key;
-    if (::mkdir(base.c_str(), 0700) != 0) {
-        if (errno == EEXIST) throw Error(ErrorKind::input, "overlay snapshot " + key + " already exists");
-        throw_errno("mkdir", base.string());
-    }
-    make_directory(upper(key), 0755);
+    Snapshot snapshot{std::to_string(m_next++), parent, false, false};
+    const fs::path base = m_dir / snapshot.dir;
+    remove_snapshot_dir(base);  // a leftover of an earlier object in the same directory
+    make_directory(base, 0700);
+    make_directory(base / "upper", 0755);
     make_directory(base / "work", 0700);
-    make_directory(merged(key), 0755);
-    if (lowers.empty()) {
-        // overlay needs a lower directory: an empty one stands for "no parent".
-        make_directory(base / "empty", 0755);
-        lowers.push_back(base / "empty");
+    make_directory(base / "merged", 0755);
+    const std::string rel = "/proc/self/fd/" + std::to_string(m_dir_fd.get()) + "/" + snapshot.dir;
+    try {
+        mount_overlay(lowers, rel + "/upper", rel + "/work", base / "merged");
+    } catch (...) {
+        remove_snapshot_dir(base);
+        throw;
     }
-    mount_overlay(lowers, upper(key), base / "work", merged(key));
-    return merged(key);
-}
-
-void OverlaySnapshotter::unmount(const std::string& key) {
-    check_key(key);
-    const fs::path m = merged(key);
-    if (::umount2(m.c_str(), UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT) {
-        throw_errno("umount", m.string());
-    }
-}
-
-void OverlaySnapshotter::commit(const std::string& key) {
-    unmount(key);
-    const fs::path marker = m_dir / key / "committed";
-    UniqueFd fd(::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-    if (!fd) throw_errno("create", marker.string());
+    snapshot.mounted = true;
+    m_snapshots.emplace(key, snapshot);
+    return base / "merged";
 }
 
 std::optional<Layer> OverlaySnapshotter::diff(const std::string& key, oci::ContentStore& store,
-                                              const LayerOptions& options) const {
-    check_key(key);
-    return diff_overlay_upper(upper(key), store, options);
+                                              const LayerOptions& options) {
+    fs::path upper_dir;
+    std::optional<fs::path> lower_view;
+    {
+        std::lock_guard lock(m_mutex);
+        const Snapshot& snapshot = find(key);
+        upper_dir = m_dir / snapshot.dir / "upper";
+        if (snapshot.parent) lower_view = m_dir / find(*snapshot.parent).dir / "merged";
+    }
+    return diff_overlay_upper(upper_dir, lower_view, store, options);
+}
+
+fs::path OverlaySnapshotter::commit(const std::string& key) {
+    std::lock_guard lock(m_mutex);
+    auto found = m_snapshots.find(key);
+    if (found == m_snapshots.end() || found->second.committed) {
+        throw Error(ErrorKind::internal, "commit overlay snapshot " + key + ": not prepared");
+    }
+    Snapshot& snapshot = found->second;
+    const fs::path merged = m_dir / snapshot.dir / "merged";
+    // The writable mount goes; a read-only one over the same layers plus this one's
+    // upper takes its place, so the upper can serve as a lower from now on.
+    unmount(snapshot);
+    mount_overlay(chain(key), std::nullopt, std::nullopt, merged);
+    snapshot.mounted = true;
+    snapshot.committed = true;
+    return merged;
+}
+
+void OverlaySnapshotter::unmount(Snapshot& snapshot) {
+    if (!snapshot.mounted) return;
+    unmount_path(m_dir / snapshot.dir / "merged");
+    snapshot.mounted = false;
 }
 
 void OverlaySnapshotter::remove(const std::string& key) {
-    unmount(key);
-    const fs::path base = m_dir / key;
-    // overlay leaves work/work with mode 0: make it listable for an unprivileged owner.
-    ::chmod((base / "work" / "work").c_str(), 0700);
-    fs::remove_all(base);
+    std::lock_guard lock(m_mutex);
+    auto found = m_snapshots.find(key);
+    if (found == m_snapshots.end()) return;
+    unmount(found->second);
+    remove_snapshot_dir(m_dir / found->second.dir);
+    m_snapshots.erase(found);
 }
 
-std::optional<Layer> diff_overlay_upper(const fs::path& upper, oci::ContentStore& store,
-                                        const LayerOptions& options) {
-    UpperDiffer differ(upper, store, options);
-    differ.walk("");
+std::optional<Layer> diff_overlay_upper(const fs::path& upper, const std::optional<fs::path>& lower,
+                                        oci::ContentStore& store, const LayerOptions& options) {
+    UpperDiffer differ(upper, lower, store, options);
+    differ.walk("", false);
     return differ.finish();
 }
 
-bool overlay_supported(const fs::path& dir) {
+std::string overlay_unsupported_reason(const fs::path& dir) {
     try {
         TempDir probe(dir, ".overlay-probe-");
         const fs::path& p = probe.path();
         for (const char* d : {"lower", "upper", "work", "merged"}) make_directory(p / d, 0755);
         UniqueFd f(::open((p / "lower" / "probe").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-        if (!f) return false;
-        mount_overlay({p / "lower"}, p / "upper", p / "work", p / "merged");
+        if (!f) throw_errno("create", (p / "lower" / "probe").string());
+        mount_overlay({(p / "lower").string()}, (p / "upper").string(), (p / "work").string(), p / "merged");
         struct stat st {};
         const bool ok = ::lstat((p / "merged" / "probe").c_str(), &st) == 0;
         ::umount2((p / "merged").c_str(), UMOUNT_NOFOLLOW);
         ::chmod((p / "work" / "work").c_str(), 0700);
-        return ok;
-    } catch (const std::exception&) {
-        return false;
+        return ok ? "" : "a file of the lower directory is not visible through the overlay";
+    } catch (const std::exception& e) {
+        return e.what();
     }
 }
 

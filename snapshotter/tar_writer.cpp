@@ -341,16 +341,6 @@ void TarWriter::add_whiteout(const std::string& name) {
     m_impl->write_header(e);
 }
 
-void TarWriter::add_opaque_marker(const std::string& dir) {
-    m_impl->check_open();
-    std::string clean = strip_leading(dir);
-    while (!clean.empty() && clean.back() == '/') clean.pop_back();
-    Entry e;
-    e.name = clean.empty() ? ".wh..wh..opq" : clean + "/.wh..wh..opq";
-    e.mtime = m_impl->clamp_mtime.value_or(0);
-    m_impl->write_header(e);
-}
-
 void TarWriter::finish() {
     m_impl->check_open();
     static const std::array<char, 2 * k_block> k_end{};

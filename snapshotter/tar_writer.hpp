@@ -32,8 +32,6 @@ public:
     void add(const std::string& name, const std::filesystem::path& on_disk);
     // Adds an empty regular file `<dir>/.wh.<base>` marking `name` deleted.
     void add_whiteout(const std::string& name);
-    // Adds `<dir>/.wh..wh..opq` marking directory `dir` opaque.
-    void add_opaque_marker(const std::string& dir);
     // Writes the end-of-archive blocks and finishes the sink.
     void finish();
 

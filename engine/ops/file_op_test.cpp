@@ -14,6 +14,7 @@
 #include "engine/ops/runner.hpp"
 #include "engine/ops/test_support.hpp"
 #include "engine/solve/solver.hpp"
+#include "snapshotter/native_snapshotter.hpp"
 
 namespace fs = std::filesystem;
 namespace g = mab::engine::graph;

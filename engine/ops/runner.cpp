@@ -12,7 +12,6 @@
 #include "engine/ops/exec_op.hpp"
 #include "engine/ops/file_op.hpp"
 #include "engine/ops/image_source.hpp"
-#include "snapshotter/tree_diff.hpp"
 
 namespace mab::engine {
 
@@ -51,7 +50,7 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
                 if (m_config.prepare_platform) m_config.prepare_platform(op.platform);
-                return run_on_copy(vertex, inputs, [&](const std::filesystem::path& rootfs) {
+                return run_on_snapshot(vertex, inputs, [&](const std::filesystem::path& rootfs) {
                     ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress,
                                   m_config.cancelled);
                 });
@@ -67,18 +66,7 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
 }
 
 Ref Runner::run_scratch(const graph::Vertex& vertex) {
-    const std::string key(vertex.digest().hex());
-    snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
-    Ref ref;
-    ref.snapshot = key;
-    // Committed means complete, and a scratch snapshot is always empty: reuse it.
-    if (snapshots.exists(key)) {
-        ref.rootfs = snapshots.path(key);
-        return ref;
-    }
-    ref.rootfs = snapshots.prepare(key, std::nullopt);
-    snapshots.commit(key);
-    return ref;
+    return build_snapshot(vertex, nullptr, [](Ref&) {});
 }
 
 Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& image) {
@@ -110,41 +98,39 @@ Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
     for (size_t i = 0; i < inputs.size(); ++i) {
         op_inputs.push_back({inputs[i].rootfs, input_label(*vertex.inputs().at(i))});
     }
-    return run_on_copy(vertex, inputs,
+    return run_on_snapshot(vertex, inputs,
                        [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, op_inputs); });
 }
 
-Ref Runner::run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
+Ref Runner::run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
                         const std::function<void(const std::filesystem::path&)>& change) {
     if (inputs.empty()) throw Error(ErrorKind::internal, "op without a base input");
     const Ref& base = inputs[0];
     return build_snapshot(vertex, &base, [&](Ref& ref) {
         change(ref.rootfs);
         std::optional<snapshotter::Layer> layer =
-            snapshotter::diff_trees(base.rootfs, ref.rootfs, *m_config.store, m_config.layer_options);
+            m_config.snapshots->diff(ref.snapshot, *m_config.store, m_config.layer_options);
         ref.layers = base.layers;
         if (layer) ref.layers.push_back({*layer, vertex.digest(), vertex.meta().description});
     });
 }
 
 Ref Runner::build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill) {
-    snapshotter::NativeSnapshotter& snapshots = *m_config.snapshots;
+    snapshotter::Snapshotter& snapshots = *m_config.snapshots;
     const std::string key(vertex.digest().hex());
-    // A committed snapshot of this key may be left from an earlier process: rebuilt
-    // rather than trusted, since nothing records its layers yet.
+    // The solver runs a vertex once per build; a snapshot of this key is left from an
+    // earlier process and rebuilt rather than trusted, since nothing records its layers yet.
     if (snapshots.exists(key)) snapshots.remove(key);
+    if (base != nullptr && base->snapshot.empty()) {
+        // Only snapshots are changed by ops; sources such as the build context are read.
+        throw Error(ErrorKind::internal, "an op's first input must be a snapshot, not " + base->rootfs.string());
+    }
     Ref ref;
+    ref.snapshot = key;
     try {
-        if (base == nullptr) {
-            ref.rootfs = snapshots.prepare(key, std::nullopt);
-        } else if (base->snapshot.empty()) {
-            ref.rootfs = snapshots.prepare(key, std::nullopt);
-            snapshotter::copy_tree(base->rootfs, ref.rootfs);
-        } else {
-            ref.rootfs = snapshots.prepare(key, base->snapshot);
-        }
+        ref.rootfs = snapshots.prepare(key, base ? std::optional<std::string>(base->snapshot) : std::nullopt);
         fill(ref);
-        snapshots.commit(key);
+        ref.rootfs = snapshots.commit(key);
     } catch (...) {
         // Drop the half-built tree; a failure to do so must not hide the real error.
         try {
@@ -153,7 +139,6 @@ Ref Runner::build_snapshot(const graph::Vertex& vertex, const Ref* base, const s
         }
         throw;
     }
-    ref.snapshot = key;
     return ref;
 }
 

@@ -2,9 +2,10 @@
 // copies and layers. The solver calls run() for each vertex it needs.
 //  - ScratchSource: an empty committed snapshot;
 //  - LocalSource: the configured directory itself (read in place, never written);
-//  - FileOp: a snapshot keyed by the vertex digest, prepared from input 0, with the
-//    actions applied (ops/file_op.hpp) and its difference to input 0 as one layer
-//    (none when nothing changed).
+//  - FileOp and ExecOp: a snapshot keyed by the vertex digest, prepared over input 0,
+//    changed by the op (ops/file_op.hpp, ops/exec_op.hpp) and its difference to input 0
+//    as one layer (none when nothing changed);
+//  - ImageSource: a snapshot with the image's layers applied (ops/image_source.hpp).
 #pragma once
 
 #include <filesystem>
@@ -16,13 +17,13 @@
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
 #include "snapshotter/layer.hpp"
-#include "snapshotter/native_snapshotter.hpp"
+#include "snapshotter/snapshotter.hpp"
 
 namespace mab::engine {
 
 struct RunnerConfig {
     oci::ContentStore* store = nullptr;
-    snapshotter::NativeSnapshotter* snapshots = nullptr;
+    snapshotter::Snapshotter* snapshots = nullptr;
     snapshotter::LayerOptions layer_options;
     // Local sources by name ("context" -> the build context directory).
     std::map<std::string, std::filesystem::path> local_sources;
@@ -49,11 +50,11 @@ private:
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
-    // A new snapshot copied from input 0, changed by `change`, diffed into a layer.
-    Ref run_on_copy(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
+    // A new snapshot over input 0, changed by `change`, diffed into a layer.
+    Ref run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
                     const std::function<void(const std::filesystem::path&)>& change);
-    // The snapshot keyed by the vertex digest, empty or a copy of `base`, filled by
-    // `fill` and committed; a failure removes the half-built snapshot.
+    // The snapshot keyed by the vertex digest, empty or over `base`, filled by `fill`
+    // and committed; a failure removes the half-built snapshot.
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
 
     RunnerConfig m_config;

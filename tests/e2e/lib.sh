@@ -13,6 +13,8 @@ REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 WORK=$(mktemp -d /tmp/mab-e2e.XXXXXX)
 chmod 755 "$WORK"
 export MAB_ROOT="$WORK/root"
+# No settings file unless a test writes one: the machine's own mab.yaml must not leak in.
+export MAB_CONFIG="$WORK/mab.yaml"
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 

@@ -1,0 +1,69 @@
+#include "cli/config_file.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+#include "base/suggest.hpp"
+
+namespace mab::cli {
+
+namespace {
+
+const std::vector<std::string> k_known_keys{"snapshotter"};
+
+Error config_error(const std::filesystem::path& path, const YAML::Mark& mark, const std::string& message) {
+    const int line = mark.line + 1;
+    // The printer puts "file:line: " before the message.
+    return Error(ErrorKind::input, message, SourceSpan{path.string(), line, line});
+}
+
+} // namespace
+
+std::filesystem::path config_file_path() {
+    if (const char* env = std::getenv("MAB_CONFIG"); env && *env) return env;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+        return std::filesystem::path(xdg) / "mab" / "mab.yaml";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / ".config" / "mab" / "mab.yaml";
+    return {};
+}
+
+ConfigFile load_config_file(const std::filesystem::path& path) {
+    ConfigFile config;
+    config.path = path;
+    if (path.empty()) return config;
+    std::ifstream in(path);
+    if (!in) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) return config;
+        throw Error(ErrorKind::input, fmt::format("cannot read {}", path.string()));
+    }
+    YAML::Node root;
+    try {
+        root = YAML::Load(in);
+    } catch (const YAML::Exception& e) {
+        throw config_error(path, e.mark, e.msg);
+    }
+    if (root.IsNull()) return config;
+    if (!root.IsMap()) throw config_error(path, root.Mark(), "expected a mapping of settings (key: value)");
+    for (const auto& item : root) {
+        const std::string key = item.first.as<std::string>();
+        if (key == "snapshotter") {
+            if (!item.second.IsScalar()) throw config_error(path, item.second.Mark(), "snapshotter: expected a name");
+            config.snapshotter = ConfigValue{item.second.as<std::string>(),
+                                             fmt::format("{}:{}", path.string(), item.second.Mark().line + 1)};
+            continue;
+        }
+        throw config_error(path, item.first.Mark(),
+                           fmt::format("unknown setting \"{}\"{}", key, did_you_mean(key, k_known_keys)));
+    }
+    return config;
+}
+
+} // namespace mab::cli

@@ -1,0 +1,30 @@
+// mab.yaml: settings for every build of one user, like buildkitd.toml is for a builder.
+// Looked up at $MAB_CONFIG, else $XDG_CONFIG_HOME/mab/mab.yaml, else
+// ~/.config/mab/mab.yaml; a missing file means all defaults. Keys mab does not know are
+// errors (naming the file and line), so a typo never silently changes nothing.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace mab::cli {
+
+// A value and where it was set, for errors about it.
+struct ConfigValue {
+    std::string value;
+    std::string origin;  // "/home/u/.config/mab/mab.yaml:3"
+};
+
+struct ConfigFile {
+    std::filesystem::path path;              // where it was looked for
+    std::optional<ConfigValue> snapshotter;  // snapshotter: auto | overlay | native
+};
+
+std::filesystem::path config_file_path();
+
+// Reads `path` (config_file_path() by default). Throws Error(input) with the file and
+// line for YAML it cannot read or keys it does not know.
+ConfigFile load_config_file(const std::filesystem::path& path = config_file_path());
+
+} // namespace mab::cli
