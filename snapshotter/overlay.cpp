@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "base/unique_fd.hpp"
 #include "snapshotter/dir_entries.hpp"
 #include "snapshotter/layer_builder.hpp"
+#include "snapshotter/tree_diff.hpp"
 
 namespace mab::snapshotter {
 
@@ -51,6 +53,11 @@ bool is_whiteout(const fs::path& p, const struct stat& st) {
     return S_ISREG(st.st_mode) && overlay_xattr(p, "whiteout").has_value();
 }
 
+// Walks the upper directory and, where the parent's tree (`lower`) has the same entry,
+// compares the two as the native differ does: an entry overlay copied up without a
+// change (a file opened for writing, a directory a stub was created and removed in)
+// is left out, and a directory goes into the layer only when it changed or something
+// below it did. So both snapshotters write the same layer for the same step.
 class UpperDiffer {
 public:
     UpperDiffer(const fs::path& upper, const std::optional<fs::path>& lower, oci::ContentStore& store,
@@ -59,20 +66,22 @@ public:
 
     // `rel` is a directory of the upper. `hides_lower`: the lower's entries there are
     // hidden (this directory or one above it is opaque), so each one the upper lacks is
-    // written as a whiteout.
-    void walk(const std::string& rel, bool hides_lower) {
+    // written as a whiteout. `lower_is_dir`: the lower has `rel` as a directory reached
+    // without following a symlink.
+    void walk(const std::string& rel, bool hides_lower, bool lower_is_dir) {
         const std::vector<std::string> names = list_directory(m_upper / rel);
-        const std::vector<std::string> hidden = hides_lower ? lower_entries(rel) : std::vector<std::string>{};
+        const std::vector<std::string> hidden =
+            hides_lower && lower_is_dir ? list_directory(*m_lower / rel) : std::vector<std::string>{};
         size_t i = 0;
         size_t j = 0;
         while (i < names.size() || j < hidden.size()) {
             const int cmp = i == names.size() ? 1 : j == hidden.size() ? -1 : names[i].compare(hidden[j]);
             if (cmp > 0) {
-                tar().add_whiteout(join(rel, hidden[j++]));
+                emit_whiteout(join(rel, hidden[j++]));
                 continue;
             }
             if (cmp == 0) ++j;
-            add(join(rel, names[i++]), hides_lower);
+            add(join(rel, names[i++]), hides_lower, lower_is_dir);
         }
     }
 
@@ -82,35 +91,56 @@ public:
     }
 
 private:
+    struct OpenDir {
+        std::string rel;
+        bool written;
+    };
+
     static std::string join(const std::string& rel, const std::string& name) {
         return rel.empty() ? name : rel + "/" + name;
     }
 
-    void add(const std::string& rel, bool hides_lower) {
+    void add(const std::string& rel, bool hides_lower, bool parent_in_lower) {
         const fs::path p = m_upper / rel;
         struct stat st {};
         if (::lstat(p.c_str(), &st) != 0) throw_errno("lstat", p.string());
         if (is_whiteout(p, st)) {
-            tar().add_whiteout(rel);
+            emit_whiteout(rel);
             return;
         }
-        tar().add(rel, p);
-        if (!S_ISDIR(st.st_mode)) return;
+        struct stat lower_st {};
+        const bool in_lower = m_lower && parent_in_lower && ::lstat((*m_lower / rel).c_str(), &lower_st) == 0;
+        const bool unchanged = in_lower && same_entry(*m_lower / rel, lower_st, p, st);
+        if (!S_ISDIR(st.st_mode)) {
+            if (!unchanged) emit(rel);
+            return;
+        }
+        // An opaque directory hides the lower's entries below it: they become whiteouts,
+        // as the native differ writes a replaced directory.
         const bool opaque = overlay_xattr(p, "opaque") == std::optional<std::string>("y");
-        // An opaque directory becomes whiteouts for what it hides in the lower tree,
-        // exactly what the native differ writes, so both snapshotters give the same
-        // layer (and the same image digest) for the same step.
-        walk(rel, hides_lower || opaque);
+        m_open_dirs.push_back({rel, false});
+        if (!unchanged) flush_parents();
+        walk(rel, hides_lower || opaque, in_lower && S_ISDIR(lower_st.st_mode));
+        m_open_dirs.pop_back();
     }
 
-    // The names in the lower's directory `rel`, when it is a real directory there (no
-    // symlink followed: every level above was checked the same way).
-    std::vector<std::string> lower_entries(const std::string& rel) const {
-        if (!m_lower) return {};
-        const fs::path p = *m_lower / rel;
-        struct stat st {};
-        if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return {};
-        return list_directory(p);
+    // Writes the directories we are in that are not in the layer yet, outermost first.
+    void flush_parents() {
+        for (OpenDir& d : m_open_dirs) {
+            if (d.written) continue;
+            tar().add(d.rel, m_upper / d.rel);
+            d.written = true;
+        }
+    }
+
+    void emit(const std::string& rel) {
+        flush_parents();
+        tar().add(rel, m_upper / rel);
+    }
+
+    void emit_whiteout(const std::string& rel) {
+        flush_parents();
+        tar().add_whiteout(rel);
     }
 
     TarWriter& tar() {
@@ -123,6 +153,7 @@ private:
     oci::ContentStore& m_store;
     const LayerOptions& m_options;
     std::unique_ptr<LayerBuilder> m_builder;
+    std::vector<OpenDir> m_open_dirs;
 };
 
 // overlay's option parser splits at ',' and lowerdir at ':'.
@@ -308,7 +339,7 @@ void OverlaySnapshotter::remove(const std::string& key) {
 std::optional<Layer> diff_overlay_upper(const fs::path& upper, const std::optional<fs::path>& lower,
                                         oci::ContentStore& store, const LayerOptions& options) {
     UpperDiffer differ(upper, lower, store, options);
-    differ.walk("", false);
+    differ.walk("", false, lower.has_value());
     return differ.finish();
 }
 
@@ -325,6 +356,8 @@ std::string overlay_unsupported_reason(const fs::path& dir) {
         ::umount2((p / "merged").c_str(), UMOUNT_NOFOLLOW);
         ::chmod((p / "work" / "work").c_str(), 0700);
         return ok ? "" : "a file of the lower directory is not visible through the overlay";
+    } catch (const SystemError& e) {
+        return std::string("the kernel refuses overlay mounts on this filesystem: ") + std::strerror(e.code());
     } catch (const std::exception& e) {
         return e.what();
     }

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "base/temp_dir.hpp"
+#include "base/unique_fd.hpp"
 #include "base/error.hpp"
 #include "snapshotter/in_root.hpp"
 #include "snapshotter/layer_apply.hpp"
@@ -85,22 +87,38 @@ void exercise_snapshotter(Snapshotter& s, oci::ContentStore& store) {
     write_file(base / "gone", "bye");
     make_dir(base / "dir");
     write_file(base / "dir" / "old", "old");
+    make_dir(base / "quiet");
+    write_file(base / "quiet" / "q", "q");
     std::vector<std::string> names = layer_names(store, s.diff("base", store, LayerOptions{}));
     expect(contains(names, "keep") && contains(names, "dir/old"), "the base layer holds the base's files");
     const fs::path base_view = s.commit("base");
     expect(s.exists("base"), "base is committed");
-    expect(list_tree(base_view) == std::vector<std::string>{"dir/", "dir/old", "gone", "keep"}, "base view");
+    expect(list_tree(base_view) == std::vector<std::string>{"dir/", "dir/old", "gone", "keep", "quiet/", "quiet/q"},
+           "base view");
 
     fs::path child = s.prepare("child", std::string("base"));
     expect(test::read_file(child / "keep") == "k", "the child sees its parent's files");
     fs::remove(child / "gone");
     write_file(child / "dir" / "new", "n");
+    // Touched without a change: opened for writing (overlay copies it up), and a file
+    // made and removed in a directory whose times are then put back.
+    UniqueFd opened(::open((child / "keep").c_str(), O_WRONLY | O_CLOEXEC));
+    expect(static_cast<bool>(opened), "open keep for writing");
+    opened.reset();
+    struct stat quiet_st {};
+    expect(::lstat((child / "quiet").c_str(), &quiet_st) == 0, "stat quiet");
+    write_file(child / "quiet" / "stub", "");
+    fs::remove(child / "quiet" / "stub");
+    const struct timespec times[2] = {quiet_st.st_atim, quiet_st.st_mtim};
+    expect(::utimensat(AT_FDCWD, (child / "quiet").c_str(), times, AT_SYMLINK_NOFOLLOW) == 0, "restore times");
     names = layer_names(store, s.diff("child", store, LayerOptions{}));
-    expect(contains(names, ".wh.gone") && contains(names, "dir/new") && !contains(names, "keep"),
-           "the child's layer holds its changes only");
+    expect(contains(names, ".wh.gone") && contains(names, "dir/new"), "the child's layer holds its changes");
+    expect(!contains(names, "keep") && !contains(names, "quiet"), "entries touched without a change are left out");
     const fs::path child_view = s.commit("child");
-    expect(list_tree(child_view) == std::vector<std::string>{"dir/", "dir/new", "dir/old", "keep"}, "child view");
-    expect(list_tree(base_view) == std::vector<std::string>{"dir/", "dir/old", "gone", "keep"},
+    expect(list_tree(child_view) ==
+               std::vector<std::string>{"dir/", "dir/new", "dir/old", "keep", "quiet/", "quiet/q"},
+           "child view");
+    expect(list_tree(base_view) == std::vector<std::string>{"dir/", "dir/old", "gone", "keep", "quiet/", "quiet/q"},
            "the parent's view is unchanged");
 
     fs::path sibling = s.prepare("sibling", std::string("base"));

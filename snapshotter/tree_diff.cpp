@@ -1,7 +1,7 @@
 // The double walk of containerd's fs.Changes: both trees are read directory by
 // directory in name order and merged; what only the lower tree has becomes a
 // whiteout (one for a whole deleted directory), what only the upper tree has is added
-// with everything below it, and what both have is compared with same_file().
+// with everything below it, and what both have is compared with same_entry().
 #include "snapshotter/tree_diff.hpp"
 
 #include <dirent.h>
@@ -69,9 +69,9 @@ bool same_content(const fs::path& a, const fs::path& b) {
     }
 }
 
-// containerd's sameFile, with the mtime compared for directories too (a directory
-// whose mtime changed is written again, as an overlay upper dir would have it).
-bool same_file(const fs::path& lp, const struct stat& l, const fs::path& up, const struct stat& u) {
+} // namespace
+
+bool same_entry(const fs::path& lp, const struct stat& l, const fs::path& up, const struct stat& u) {
     if (l.st_mode != u.st_mode || l.st_uid != u.st_uid || l.st_gid != u.st_gid) return false;
     if ((S_ISCHR(l.st_mode) || S_ISBLK(l.st_mode)) && l.st_rdev != u.st_rdev) return false;
     if (!S_ISDIR(l.st_mode) && l.st_size != u.st_size) return false;
@@ -83,6 +83,8 @@ bool same_file(const fs::path& lp, const struct stat& l, const fs::path& up, con
     if (S_ISREG(l.st_mode) && l.st_mtim.tv_nsec == 0) return same_content(lp, up);
     return true;
 }
+
+namespace {
 
 class Differ {
 public:
@@ -145,10 +147,10 @@ private:
             add_new(rel);
         } else if (S_ISDIR(u.st_mode)) {
             m_open_dirs.push_back({rel, false});
-            if (!same_file(lower / rel, l, m_upper / rel, u)) flush_parents();
+            if (!same_entry(lower / rel, l, m_upper / rel, u)) flush_parents();
             walk_both(lower, rel);
             m_open_dirs.pop_back();
-        } else if (!same_file(lower / rel, l, m_upper / rel, u)) {
+        } else if (!same_entry(lower / rel, l, m_upper / rel, u)) {
             emit(rel);
         }
     }

@@ -6,6 +6,8 @@
 // (it may have been truncated by an archive) their contents are compared too.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <optional>
 
@@ -19,5 +21,10 @@ namespace mab::snapshotter {
 std::optional<Layer> diff_trees(const std::optional<std::filesystem::path>& lower,
                                 const std::filesystem::path& upper, oci::ContentStore& store,
                                 const LayerOptions& options);
+
+// containerd's sameFile, with the mtime compared for directories too: true when the
+// lower entry `lp` (stat `l`) and the upper entry `up` (stat `u`) need nothing in a layer.
+bool same_entry(const std::filesystem::path& lp, const struct stat& l, const std::filesystem::path& up,
+                const struct stat& u);
 
 } // namespace mab::snapshotter
