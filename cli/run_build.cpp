@@ -113,7 +113,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     // 3. Solve every platform's graph in one solver, so shared work runs once.
     StorageRoot storage(root);
     oci::ContentStore store(storage.content_dir());
-    TempDir work = storage.make_build_dir();
+    BuildDir work = storage.make_build_dir();
     snapshotter::OpenedSnapshotter snapshots =
         snapshotter::open_snapshotter(snapshotter_choice(r), work.path() / "snapshots");
     if (!snapshots.fallback_reason.empty()) {

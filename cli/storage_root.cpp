@@ -1,6 +1,8 @@
 #include "cli/storage_root.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,19 +33,36 @@ StorageRoot::StorageRoot(fs::path root) : m_root(std::move(root)) {
     remove_dead_build_dirs();
 }
 
-TempDir StorageRoot::make_build_dir() const {
-    return TempDir(m_root / "tmp", "build-" + std::to_string(::getpid()) + "-");
+BuildDir StorageRoot::make_build_dir() const {
+    BuildDir build{TempDir(m_root / "tmp", "build-" + std::to_string(::getpid()) + "-"), UniqueFd()};
+    const fs::path lock = build.path() / ".lock";
+    build.lock.reset(::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600));
+    if (!build.lock) throw_errno("create", lock.string());
+    if (::flock(build.lock.get(), LOCK_EX | LOCK_NB) != 0) throw_errno("flock", lock.string());
+    return build;
 }
 
+namespace {
+
+// True when no live build holds `dir`: its lock can be taken, or (a dir made by a
+// build that has not created its lock yet, or by an older mab) its pid is gone.
+bool build_dir_is_dead(const fs::path& dir, pid_t pid) {
+    UniqueFd lock(::open((dir / ".lock").c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (lock) return ::flock(lock.get(), LOCK_EX | LOCK_NB) == 0;
+    return pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH);
+}
+
+} // namespace
+
 void StorageRoot::remove_dead_build_dirs() const {
-    // Work dirs are named build-<pid>-XXXXXX; one whose process is gone was left by a
+    // Work dirs are named build-<pid>-XXXXXX; one whose build is gone was left by a
     // killed build.
     std::error_code ec;
     for (const fs::directory_entry& entry : fs::directory_iterator(m_root / "tmp", ec)) {
         const std::string name = entry.path().filename().string();
         if (name.rfind("build-", 0) != 0) continue;
-        pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 6));
-        if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) remove_tree_forcefully(entry.path());
+        const pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 6));
+        if (build_dir_is_dead(entry.path(), pid)) remove_tree_forcefully(entry.path());
     }
 }
 

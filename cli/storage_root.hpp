@@ -6,16 +6,27 @@
 #include <filesystem>
 
 #include "base/temp_dir.hpp"
+#include "base/unique_fd.hpp"
 
 namespace mab::cli {
+
+// One build's work dir under ROOT/tmp, removed when the build ends. While the build
+// runs it holds an exclusive flock on `<dir>/.lock`: a dir whose lock can be taken
+// belongs to a build that is gone (killed, even with SIGKILL), whatever became of its
+// pid (reused, or a zombie nobody reaps).
+struct BuildDir {
+    TempDir dir;
+    UniqueFd lock;
+    const std::filesystem::path& path() const { return dir.path(); }
+};
 
 class StorageRoot {
 public:
     explicit StorageRoot(std::filesystem::path root);
 
     std::filesystem::path content_dir() const { return m_root / "content"; }
-    // A work dir for one build, removed when the TempDir goes away.
-    TempDir make_build_dir() const;
+    // A work dir for one build, locked, removed when the BuildDir goes away.
+    BuildDir make_build_dir() const;
 
 private:
     void remove_dead_build_dirs() const;

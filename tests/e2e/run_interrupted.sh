@@ -46,4 +46,35 @@ stop_during_run KILL
 sed -i 's/sleep 123/true/' "$ctx/Dockerfile"
 mab build "$ctx"
 assert_eq "$(ls -A "$MAB_ROOT/tmp" | wc -l)" 0 "work dirs after the next build"
+
+# Rootless: SIGKILL leaves snapshots holding files of subordinate ids that the user
+# cannot delete from outside its namespace; the next build still clears them.
+if [[ $(id -u) -eq 0 ]] && command -v runuser >/dev/null; then
+  user=mab-e2e
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
+  grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
+  for tool in mkdir chown chmod; do ln -s busybox "$ctx/rootfs/bin/$tool"; done
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY rootfs/ /
+RUN mkdir -p /owned/deep && echo x > /owned/deep/f && chown -R 1000:1000 /owned && chmod 700 /owned /owned/deep
+RUN echo started && sleep 124
+DOCKERFILE
+  cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
+  mkdir -p "$WORK/user-root" && chown "$user" "$WORK/user-root"
+  chmod -R a+rX "$WORK"
+  as_user() { runuser -u "$user" -- env MAB_ROOT="$WORK/user-root" MAB_CONFIG=/nonexistent "$WORK/mab" build "$ctx"; }
+  as_user >"$WORK/last.out" 2>&1 &
+  for _ in $(seq 100); do grep "#.* started" "$WORK/last.out" >/dev/null && break; sleep 0.1; done
+  grep "#.* started" "$WORK/last.out" >/dev/null || fail "the rootless RUN did not start"
+  pkill -KILL -f "$WORK/mab build" || fail "no rootless mab to kill"
+  set +e; wait; set -e
+  for _ in $(seq 50); do pgrep -f "sleep 124" >/dev/null || break; sleep 0.1; done
+  pgrep -f "sleep 124" >/dev/null && fail "the rootless RUN's process survived SIGKILL"
+  assert_eq "$(wc -l </proc/self/mountinfo)" "$mounts_before" "mount count after a rootless SIGKILL"
+  sed -i 's/sleep 124/true/' "$ctx/Dockerfile"
+  as_user >"$WORK/last.out" 2>&1 || fail "the rootless build after SIGKILL"
+  assert_eq "$(ls -A "$WORK/user-root/tmp" | wc -l)" 0 "rootless work dirs after the next build"
+fi
 echo ok
