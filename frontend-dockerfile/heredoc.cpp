@@ -96,6 +96,10 @@ bool ends_heredoc(std::string_view line, const Heredoc& doc) {
     return line == doc.name;
 }
 
+bool is_file_name(std::string_view name) {
+    return !name.empty() && name.find('/') == std::string_view::npos && name != "." && name != "..";
+}
+
 std::string chomp_heredoc(std::string_view content) {
     std::string out;
     bool line_start = true;

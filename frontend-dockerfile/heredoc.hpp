@@ -34,6 +34,10 @@ std::vector<Heredoc> heredocs_in_line(std::string_view line);
 // Whether a body line (line ending removed) is the line that ends `doc`.
 bool ends_heredoc(std::string_view line, const Heredoc& doc);
 
+// Whether a delimiter can name the file a heredoc is written to (COPY sources and
+// RUN #! scripts are files named after it): not empty, no "/", not "." or "..".
+bool is_file_name(std::string_view name);
+
 // Leading tabs removed from every line (what <<- does to a body).
 std::string chomp_heredoc(std::string_view content);
 

@@ -79,3 +79,11 @@ TEST_CASE("delimiter lines, <<- and summaries") {
     CHECK(summarize_heredoc("echo one\r\n") == "echo one");
     CHECK(summarize_heredoc("a\r\nb") == "a...");
 }
+
+TEST_CASE("delimiters that can name a file") {
+    CHECK(is_file_name("EOF"));
+    CHECK(is_file_name("app.conf"));
+    CHECK_FALSE(is_file_name("a/b"));
+    CHECK_FALSE(is_file_name("."));
+    CHECK_FALSE(is_file_name(".."));
+}

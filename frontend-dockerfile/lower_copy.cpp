@@ -39,7 +39,7 @@ uint32_t parse_chmod(const std::string& text) {
 // The state holding one heredoc as the file /<name>, 0644, owned by root.
 engine::graph::State inline_document(const InlineFile& file, const std::string& data, const Command& command,
                                      LowerContext& context) {
-    if (file.name.find('/') != std::string::npos || file.name == "." || file.name == "..")
+    if (!is_file_name(file.name))
         throw Error(ErrorKind::dockerfile,
                     fmt::format("{} <<{}: a heredoc source becomes a file named after its delimiter, and {} is "
                                 "not a file name",

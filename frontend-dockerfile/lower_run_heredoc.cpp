@@ -91,7 +91,7 @@ RunCommand heredoc_run(const RunInstruction& run, const oci::ContainerConfig& co
         out.shown = out.args;
         return out;
     }
-    if (doc.name.find('/') != std::string::npos || doc.name == "." || doc.name == "..")
+    if (!is_file_name(doc.name))
         throw Error(ErrorKind::dockerfile,
                     fmt::format("RUN <<{}: a #! script is written to a file named after its delimiter, "
                                 "and {} is not a file name",
