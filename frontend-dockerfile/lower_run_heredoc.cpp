@@ -8,6 +8,8 @@
 // The frontend never expands a RUN body itself.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "frontend-dockerfile/lower_state.hpp"
 
 namespace mab::dockerfile {
@@ -33,8 +35,8 @@ bool is_blank(char c) { return c == ' ' || c == '\t'; }
 // blank, then at most one argument, the rest of the line without surrounding blanks.
 // Empty when the line names no interpreter.
 std::vector<std::string> shebang_command(const std::string& script) {
-    std::string line = script.substr(2, script.find('\n') == std::string::npos ? std::string::npos
-                                                                                : script.find('\n') - 2);
+    const size_t line_end = std::min(script.find('\n'), script.size());
+    std::string line = script.substr(2, line_end - 2);
     size_t i = 0;
     while (i < line.size() && is_blank(line[i])) ++i;
     size_t start = i;
