@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -82,6 +83,19 @@ Instruction parse_from(const RawInstruction& raw) {
     return from;
 }
 
+// The body of the heredoc a COPY/ADD source word names: the last one of that name on
+// the line, as BuildKit looks them up by name. A word split differently by the shell
+// lexer that finds heredocs (`a\ <<EOF`) may name none: BuildKit then writes an empty
+// file; mab says so.
+InlineFile inline_file(const RawInstruction& raw, const std::string& word, const Heredoc& named) {
+    auto found = std::find_if(raw.heredocs.rbegin(), raw.heredocs.rend(),
+                              [&](const Heredoc& doc) { return doc.name == named.name; });
+    if (found == raw.heredocs.rend())
+        throw fail(fmt::format("{} {}: no heredoc named {} was read after this line", raw.keyword, word,
+                               named.name));
+    return InlineFile{named.name, named.chomp ? chomp_heredoc(found->content) : found->content, named.expand};
+}
+
 Instruction parse_copy(const RawInstruction& raw, bool is_add) {
     std::vector<FlagSpec> specs = {{"chown", FlagKind::string},
                                    {"chmod", FlagKind::string},
@@ -103,7 +117,18 @@ Instruction parse_copy(const RawInstruction& raw, bool is_add) {
     copy.is_add = is_add;
     copy.dest = args.back();
     args.pop_back();
-    copy.srcs = std::move(args);
+    // The JSON form reads no heredocs, so its words are paths, whatever they look like.
+    // (BuildKit would make each "<<NAME" there an empty inline file.)
+    if (!raw.json && parse_heredoc_word(copy.dest))
+        throw fail(raw.keyword + " cannot accept a heredoc as a destination");
+    for (std::string& src : args) {
+        std::optional<Heredoc> doc;
+        if (!raw.json) doc = parse_heredoc_word(src);
+        if (doc)
+            copy.inline_files.push_back(inline_file(raw, src, *doc));
+        else
+            copy.srcs.push_back(std::move(src));
+    }
     copy.from = flags.get("from").value_or("");
     copy.chown = flags.get("chown").value_or("");
     copy.chmod = flags.get("chmod").value_or("");
@@ -138,9 +163,12 @@ Instruction parse_onbuild(const RawInstruction& raw, char escape) {
     if (keyword == "FROM" || keyword == "MAINTAINER")
         throw fail(keyword + " isn't allowed as an ONBUILD trigger");
     // Check the trigger now so a typo is reported here, not in a later build.
-    LogicalLine line{raw.args, raw.span.first_line, raw.span.last_line};
+    LogicalLine line{raw.args, raw.span.first_line, raw.span.last_line, raw.heredocs};
     parse_command(parse_raw_instruction(line, raw.span.file), escape);
-    return OnbuildInstruction{raw.args};
+    // BuildKit keeps a trigger's heredocs in its text, so the trigger can be parsed again.
+    std::string expression = raw.args;
+    for (const Heredoc& doc : raw.heredocs) expression += "\n" + doc.content + doc.name;
+    return OnbuildInstruction{expression};
 }
 
 Instruction parse_instruction(const RawInstruction& raw, char escape) {
@@ -187,8 +215,8 @@ Instruction parse_instruction(const RawInstruction& raw, char escape) {
                                         {{"mount", FlagKind::repeated},
                                          {"network", FlagKind::string},
                                          {"security", FlagKind::string}});
-        return RunInstruction{command_form(raw), flags.all("mount"), flags.get("network").value_or(""),
-                              flags.get("security").value_or("")};
+        return RunInstruction{command_form(raw), raw.heredocs, flags.all("mount"),
+                              flags.get("network").value_or(""), flags.get("security").value_or("")};
     }
     if (k == "SHELL") {
         no_flags();

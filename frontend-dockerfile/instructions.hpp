@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "frontend-dockerfile/heredoc.hpp"
 
 namespace mab::dockerfile {
 
@@ -20,9 +21,18 @@ struct FromInstruction {
     std::optional<std::string> platform; // --platform
 };
 
+// A COPY/ADD source given inline as a heredoc (`COPY <<EOF /etc/app.conf`): a file
+// named after the delimiter holding the body.
+struct InlineFile {
+    std::string name;
+    std::string data;     // the body, with leading tabs already stripped for <<-
+    bool expand = true;   // $variables are expanded at lowering (unquoted delimiter)
+};
+
 struct CopyInstruction {
     bool is_add = false;
-    std::vector<std::string> srcs;
+    std::vector<std::string> srcs;  // paths (heredoc words are in inline_files instead)
+    std::vector<InlineFile> inline_files;
     std::string dest;
     std::string from;      // --from (COPY only)
     std::string chown;     // --chown
@@ -79,6 +89,7 @@ struct EntrypointInstruction {
 
 struct RunInstruction {
     CommandForm command;
+    std::vector<Heredoc> heredocs;  // bodies as written (the shell form only)
     std::vector<std::string> mounts;
     std::string network;
     std::string security;
@@ -105,7 +116,8 @@ struct MaintainerInstruction {
 };
 
 struct OnbuildInstruction {
-    std::string expression;  // the trigger as written, e.g. "COPY . /app/"
+    std::string expression;  // the trigger as written, e.g. "COPY . /app/", heredoc
+                             // bodies and delimiters appended on their own lines
 };
 
 struct HealthcheckInstruction {

@@ -65,19 +65,44 @@ bool trim_continuation(std::string& line, char escape) {
     return true;
 }
 
-std::vector<std::string_view> physical_lines(std::string_view text) {
-    std::vector<std::string_view> lines;
+// A line of the file: its text without the line ending, and as written (heredoc bodies
+// keep their line endings, "\r\n" included, as BuildKit reads them).
+struct PhysicalLine {
+    std::string_view text;
+    std::string_view raw;
+};
+
+std::vector<PhysicalLine> physical_lines(std::string_view text) {
+    std::vector<PhysicalLine> lines;
     size_t start = 0;
     while (start < text.size()) {
         size_t nl = text.find('\n', start);
-        size_t end = nl == std::string_view::npos ? text.size() : nl;
-        std::string_view line = text.substr(start, end - start);
+        size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+        std::string_view raw = text.substr(start, end - start);
+        std::string_view line = raw;
         while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
-        lines.push_back(line);
+        lines.push_back({line, raw});
         if (nl == std::string_view::npos) break;
         start = nl + 1;
     }
     return lines;
+}
+
+// Reads `doc`'s body from line index `next` on; returns the index after its delimiter.
+// Body lines are never instructions, comments or continuations.
+size_t read_heredoc_body(Heredoc& doc, const std::vector<PhysicalLine>& lines, size_t next,
+                         const LogicalLine& owner, const std::string& file_name) {
+    while (next < lines.size()) {
+        const PhysicalLine& line = lines[next++];
+        if (ends_heredoc(line.text, doc)) return next;
+        doc.content += line.raw;
+    }
+    throw Error(ErrorKind::dockerfile,
+                fmt::format("unterminated heredoc: no line \"{}\" ends it before the end of the file (line {})",
+                            doc.name, lines.size()),
+                SourceSpan{file_name, owner.first_line, owner.last_line})
+        .with_hint(fmt::format("end the heredoc with a line that holds only {}{}", doc.name,
+                               doc.chomp ? " (leading tabs allowed with <<-)" : ""));
 }
 
 class DirectiveReader {
@@ -127,11 +152,11 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
     LexedFile out;
     DirectiveReader directives(out, file_name);
-    std::vector<std::string_view> lines = physical_lines(text);
+    std::vector<PhysicalLine> lines = physical_lines(text);
     size_t i = 0;
     while (i < lines.size()) {
         int first = static_cast<int>(i) + 1;
-        std::string_view stripped = trim_left(lines[i]);
+        std::string_view stripped = trim_left(lines[i].text);
         ++i;
         directives.consider(stripped, first);
         std::string line = is_comment(stripped) ? std::string() : std::string(stripped);
@@ -139,7 +164,7 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
         if (end_of_line && trim(line).empty()) continue;
         int empty_continuation = 0;  // the first empty line inside the continuation
         while (!end_of_line && i < lines.size()) {
-            std::string_view next = lines[i];
+            std::string_view next = lines[i].text;
             ++i;
             if (is_comment(next)) continue;
             if (trim_left(next).empty()) {
@@ -157,7 +182,13 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
                 "(BuildKit will reject these in a future release)",
                 file_name, empty_continuation, first));
         if (trim(line).empty()) continue;
-        out.lines.push_back({std::move(line), first, last});
+        LogicalLine logical{std::move(line), first, last, {}};
+        if (may_open_heredocs(logical.text)) {
+            logical.heredocs = heredocs_in_line(logical.text);
+            for (Heredoc& doc : logical.heredocs) i = read_heredoc_body(doc, lines, i, logical, file_name);
+            logical.last_line = static_cast<int>(i);
+        }
+        out.lines.push_back(std::move(logical));
     }
     return out;
 }

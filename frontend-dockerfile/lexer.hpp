@@ -1,10 +1,13 @@
-// The first pass over a Dockerfile: parser directives at the top, comments, and
-// line continuations joined into logical lines that remember their physical lines.
+// The first pass over a Dockerfile: parser directives at the top, comments, line
+// continuations joined into logical lines that remember their physical lines, and the
+// heredoc bodies that follow a RUN, COPY or ADD line.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "frontend-dockerfile/heredoc.hpp"
 
 namespace mab::dockerfile {
 
@@ -16,11 +19,13 @@ struct Directive {
 };
 
 // One instruction's text after joining continuation lines (comment lines inside a
-// continuation are skipped, as BuildKit does), with its 1-based physical lines.
+// continuation are skipped, as BuildKit does), with its 1-based physical lines. The
+// heredocs the line opens carry their bodies; last_line then is the last delimiter line.
 struct LogicalLine {
     std::string text;
     int first_line = 0;
     int last_line = 0;
+    std::vector<Heredoc> heredocs;
 };
 
 struct LexedFile {
@@ -30,8 +35,8 @@ struct LexedFile {
     std::vector<std::string> warnings;  // "Dockerfile:3: …"
 };
 
-// Splits `text` into logical lines. A bad or repeated directive throws Error(dockerfile)
-// located at its line in `file_name`.
+// Splits `text` into logical lines. A bad or repeated directive, or a heredoc the file
+// ends before closing, throws Error(dockerfile) located at its line in `file_name`.
 LexedFile lex_dockerfile(std::string_view text, const std::string& file_name);
 
 } // namespace mab::dockerfile

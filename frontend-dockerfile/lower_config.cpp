@@ -155,10 +155,13 @@ private:
 
 } // namespace
 
+std::vector<std::string> shell_args(const oci::ContainerConfig& config) {
+    return config.shell && !config.shell->empty() ? *config.shell : std::vector<std::string>{"/bin/sh", "-c"};
+}
+
 std::vector<std::string> command_args(const CommandForm& form, const oci::ContainerConfig& config) {
     if (!form.prepend_shell) return form.args;
-    std::vector<std::string> args =
-        config.shell && !config.shell->empty() ? *config.shell : std::vector<std::string>{"/bin/sh", "-c"};
+    std::vector<std::string> args = shell_args(config);
     std::string joined;
     for (size_t i = 0; i < form.args.size(); ++i) joined += (i ? " " : "") + form.args[i];
     args.push_back(joined);

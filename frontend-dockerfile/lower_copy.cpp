@@ -1,4 +1,7 @@
-// COPY and ADD: one FileOp per instruction with one CopyAction per source.
+// COPY and ADD: one FileOp per instruction with one CopyAction per source. A heredoc
+// source is a file made in its own scratch state (as BuildKit's "preparing inline
+// document") and copied like any other, so --chown, --chmod and the destination rules
+// apply to it unchanged.
 #include <fmt/format.h>
 
 #include "frontend-dockerfile/go_text.hpp"
@@ -33,6 +36,21 @@ uint32_t parse_chmod(const std::string& text) {
     return mode;
 }
 
+// The state holding one heredoc as the file /<name>, 0644, owned by root.
+engine::graph::State inline_document(const InlineFile& file, const std::string& data, const Command& command,
+                                     LowerContext& context) {
+    if (!is_file_name(file.name))
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("{} <<{}: a heredoc source becomes a file named after its delimiter, and {} is "
+                                "not a file name",
+                                command.keyword, file.name, file.name));
+    engine::graph::FileOp op;
+    op.created_dir_mtime = created_dir_mtime(context.request());
+    op.actions.emplace_back(engine::graph::MkfileAction{"/" + file.name, 0644, data, std::nullopt});
+    return engine::graph::State::scratch().file(
+        std::move(op), {}, engine::graph::VertexMeta{"[internal] preparing inline document", command.span});
+}
+
 } // namespace
 
 void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& command, LowerContext& context) {
@@ -56,7 +74,7 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
         throw Error(ErrorKind::dockerfile, "ADD --checksum can't be specified for non-HTTP(S) sources");
 
     bool dest_is_dir = dest.empty() || dest == "." || dest.back() == '/';
-    if (srcs.size() > 1 && !dest_is_dir)
+    if (srcs.size() + copy.inline_files.size() > 1 && !dest_is_dir)
         throw Error(ErrorKind::dockerfile,
                     fmt::format("When using {} with more than one source file, the destination must be a "
                                 "directory and end with a /",
@@ -70,11 +88,13 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     std::optional<uint32_t> chmod;
     if (std::string mode = expand_word(copy.chmod, lookup, escape); !mode.empty()) chmod = parse_chmod(mode);
 
-    engine::graph::State source = context.build_context();
+    std::vector<engine::graph::State> inputs;
     bool from_stage = false;
     if (std::string from = expand_word(copy.from, lookup, escape); !from.empty()) {
-        source = context.copy_source_stage(from, stage.stage).rootfs;
+        inputs.push_back(context.copy_source_stage(from, stage.stage).rootfs);
         from_stage = true;
+    } else if (!srcs.empty()) {
+        inputs.push_back(context.build_context());
     }
 
     engine::graph::FileOp op;
@@ -93,11 +113,27 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
         action.chmod = chmod;
         op.actions.emplace_back(std::move(action));
     }
-    stage.result.rootfs = stage.result.rootfs.file(std::move(op), {source},
+    // After the paths, as BuildKit orders them; never unpacked, even by ADD.
+    for (const InlineFile& file : copy.inline_files) {
+        std::string data = file.expand ? expand_heredoc_body(file.data, lookup) : file.data;
+        inputs.push_back(inline_document(file, data, command, context));
+        engine::graph::CopyAction action;
+        action.source_input = static_cast<int>(inputs.size());
+        action.src = "/" + file.name;
+        action.dest = dest_path;
+        action.dest_is_dir = dest_is_dir;
+        action.allow_wildcard = false;
+        action.follow_symlinks = false;
+        action.chown = chown;
+        action.chmod = chmod;
+        op.actions.emplace_back(std::move(action));
+    }
+    stage.result.rootfs = stage.result.rootfs.file(std::move(op), inputs,
                                                    engine::graph::VertexMeta{description, command.span});
 
     std::string created_by = keyword;
     for (const std::string& src : srcs) created_by += " " + src;
+    for (const InlineFile& file : copy.inline_files) created_by += " <<" + file.name;
     created_by += " " + dest + " # buildkit";
     add_history(stage, created_by, &stage.result.rootfs);
 }

@@ -1,5 +1,5 @@
 // RUN: a process on the stage's filesystem, with the stage's ENV and ARG values, its
-// WORKDIR and USER, for the stage's platform.
+// WORKDIR and USER, for the stage's platform. Heredoc forms: lower_run_heredoc.cpp.
 #include <fmt/format.h>
 
 #include "frontend-dockerfile/command_line.hpp"
@@ -7,7 +7,7 @@
 
 namespace mab::dockerfile {
 
-void lower_run(StageState& stage, const RunInstruction& run, const Command& command, LowerContext& context) {
+void lower_run(StageState& stage, const RunInstruction& run, const Command& instruction, LowerContext& context) {
     if (!run.mounts.empty())
         throw Error(ErrorKind::dockerfile, "RUN --mount is not supported yet");
     if (!run.security.empty() && run.security != "sandbox")
@@ -23,17 +23,26 @@ void lower_run(StageState& stage, const RunInstruction& run, const Command& comm
                     fmt::format("RUN --network={}: expected default, none or host", run.network));
     }
     const oci::ImageConfig& config = stage.result.config;
-    op.args = command_args(run.command, config.config);
+    RunCommand command;
+    if (run.heredocs.empty()) {
+        command.args = command_args(run.command, config.config);
+        command.shown = command.args;
+    } else {
+        command = heredoc_run(run, config.config);
+    }
+    op.args = command.args;
     // ARG values reach the process as environment variables but never the image config.
     for (const auto& [name, value] : stage.result.variables.items()) op.env.push_back(name + "=" + value);
     op.cwd = config.config.working_dir.empty() ? "/" : config.config.working_dir;
     op.user = config.config.user;
     op.platform = config.platform;
 
-    std::string description = step_description(stage, command, context.dockerfile().escape, StepText::verbatim);
-    stage.result.rootfs = stage.result.rootfs.exec(std::move(op), engine::graph::VertexMeta{description, command.span});
+    std::string description =
+        step_description(stage, instruction, context.dockerfile().escape, StepText::verbatim) + command.summary;
+    stage.result.rootfs =
+        stage.result.rootfs.exec(std::move(op), engine::graph::VertexMeta{description, instruction.span});
     std::string shown;
-    for (const std::string& a : command_args(run.command, config.config)) shown += (shown.empty() ? "" : " ") + a;
+    for (const std::string& a : command.shown) shown += (shown.empty() ? "" : " ") + a;
     add_history(stage, "RUN " + shown + " # buildkit", &stage.result.rootfs);
 }
 

@@ -74,6 +74,18 @@ void lower_config(StageState& stage, const Command& command, LowerContext& conte
 // The argv of an exec-form or shell-form CMD/ENTRYPOINT/RUN (shell form: the SHELL).
 std::vector<std::string> command_args(const CommandForm& form, const oci::ContainerConfig& config);
 
+// The shell that runs shell-form commands: the config's SHELL, else /bin/sh -c.
+std::vector<std::string> shell_args(const oci::ContainerConfig& config);
+
+// What a RUN runs, and how its history and step name show it.
+struct RunCommand {
+    std::vector<std::string> args;   // the process's argv
+    std::vector<std::string> shown;  // the command as the image history records it
+    std::string summary;             // " (first line...)" after the step name, or empty
+};
+// The command of a RUN whose line opens heredocs (lower_run_heredoc.cpp).
+RunCommand heredoc_run(const RunInstruction& run, const oci::ContainerConfig& config);
+
 void lower_run(StageState& stage, const RunInstruction& run, const Command& command, LowerContext& context);
 
 // A user spec "user[:group]" as file ownership.

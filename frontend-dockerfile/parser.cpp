@@ -20,19 +20,6 @@ bool accepts_json(const std::string& keyword) {
     return k_json.count(keyword) != 0;
 }
 
-// A word like <<EOF, <<-EOF or <<"EOF" starts a heredoc in RUN, COPY and ADD.
-bool has_heredoc(const std::string& args) {
-    for (const std::string& word : split_whitespace(args)) {
-        if (word.size() < 3 || word.compare(0, 2, "<<") != 0) continue;
-        size_t i = 2;
-        if (word[i] == '-') ++i;
-        if (i < word.size() && (word[i] == '"' || word[i] == '\'')) ++i;
-        if (i < word.size() && (std::isalnum(static_cast<unsigned char>(word[i])) || word[i] == '_'))
-            return true;
-    }
-    return false;
-}
-
 } // namespace
 
 std::string Stage::display_name() const {
@@ -43,6 +30,7 @@ RawInstruction parse_raw_instruction(const LogicalLine& line, const std::string&
     RawInstruction raw;
     raw.span = SourceSpan{file_name, line.first_line, line.last_line};
     raw.original = trim(line.text);
+    raw.heredocs = line.heredocs;
     CommandLine cmd = split_command(line.text);
     raw.keyword = to_upper(cmd.keyword);
     raw.flags = std::move(cmd.flags);
@@ -61,10 +49,6 @@ RawInstruction parse_raw_instruction(const LogicalLine& line, const std::string&
             break;
         }
     }
-    if (!raw.json && (raw.keyword == "RUN" || raw.keyword == "COPY" || raw.keyword == "ADD") &&
-        has_heredoc(raw.args))
-        throw Error(ErrorKind::dockerfile,
-                    raw.keyword + " with a heredoc (<<EOF) is not supported yet", raw.span);
     return raw;
 }
 
@@ -125,6 +109,9 @@ std::string dump_syntax(const ParsedDockerfile& dockerfile) {
         else
             out += " args=" + go_quote(raw.args);
         out += "\n";
+        for (const Heredoc& doc : raw.heredocs)
+            out += fmt::format("    heredoc name={} expand={} chomp={} content={}\n", go_quote(doc.name),
+                               doc.expand, doc.chomp, go_quote(doc.content));
     }
     return out;
 }

@@ -12,7 +12,8 @@
 
 namespace mab::dockerfile {
 
-// One instruction as written, after joining continuation lines.
+// One instruction as written, after joining continuation lines, with the heredocs it
+// opens (their bodies are inside `span`).
 struct RawInstruction {
     std::string keyword;                            // upper-cased
     std::vector<std::string> flags;                 // "--from=build" (quotes resolved)
@@ -20,6 +21,7 @@ struct RawInstruction {
     std::optional<std::vector<std::string>> json;   // exec (JSON) form, for the
                                                     // instructions that accept one
     std::string original;                           // the whole logical line, trimmed
+    std::vector<Heredoc> heredocs;                  // RUN, COPY, ADD (and ONBUILD of them)
     SourceSpan span;
 };
 
@@ -46,11 +48,12 @@ struct ParsedDockerfile {
     std::vector<Stage> stages;
 };
 
-// Turns one logical line into a RawInstruction. Heredocs throw "not supported yet".
+// Turns one logical line into a RawInstruction.
 RawInstruction parse_raw_instruction(const LogicalLine& line, const std::string& file_name);
 
 // A stable text dump of the raw instructions (escape, directives, warnings, then one
-// line per instruction with its line span, keyword, flags and args or JSON).
+// line per instruction with its line span, keyword, flags and args or JSON, and one
+// indented line per heredoc).
 std::string dump_syntax(const ParsedDockerfile& dockerfile);
 
 } // namespace mab::dockerfile

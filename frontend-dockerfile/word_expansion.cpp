@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/error.hpp"
+#include "frontend-dockerfile/go_text.hpp"
 
 namespace mab::dockerfile {
 
@@ -58,8 +59,8 @@ struct Result {
 
 class Expander {
 public:
-    Expander(std::string_view input, const VariableLookup& lookup, char escape)
-        : m_input(input), m_lookup(lookup), m_escape(escape) {}
+    Expander(std::string_view input, const VariableLookup& lookup, char escape, const LexOptions& options)
+        : m_input(input), m_lookup(lookup), m_escape(escape), m_options(options) {}
 
     // Processes up to `stop` (consumed) or the end of input when stop is k_end.
     Result process_until(int stop) {
@@ -71,7 +72,8 @@ public:
                 next();
                 return {result, words.finish()};
             }
-            if (c == '\'' || c == '"' || c == '$') {
+            bool quote = (c == '\'' || c == '"') && !m_options.quotes_are_text;
+            if (quote || c == '$') {
                 std::string part = c == '\'' ? single_quote() : c == '"' ? double_quote() : dollar();
                 result += part;
                 if (c == '$')
@@ -82,6 +84,10 @@ public:
             }
             c = next();
             if (c == m_escape) {
+                if (m_options.keep_escapes) {
+                    result += m_escape;
+                    words.add_raw_char(m_escape);
+                }
                 c = next();
                 if (c == k_end) break;  // an escape at the very end is dropped
                 words.add_raw_char(static_cast<char>(c));
@@ -115,11 +121,11 @@ private:
     // '…': everything literal up to the next single quote; nothing escapes inside.
     std::string single_quote() {
         next();
-        std::string out;
+        std::string out = m_options.keep_quotes ? "'" : "";
         for (;;) {
             int c = next();
             if (c == k_end) fail("unexpected end of statement while looking for matching single-quote");
-            if (c == '\'') return out;
+            if (c == '\'') return m_options.keep_quotes ? out + "'" : out;
             out += static_cast<char>(c);
         }
     }
@@ -127,13 +133,13 @@ private:
     // "…": $ expands; the escape character quotes only ", $ and itself.
     std::string double_quote() {
         next();
-        std::string out;
+        std::string out = m_options.keep_quotes ? "\"" : "";
         for (;;) {
             int c = peek();
             if (c == k_end) fail("unexpected end of statement while looking for matching double-quote");
             if (c == '"') {
                 next();
-                return out;
+                return m_options.keep_quotes ? out + "\"" : out;
             }
             if (c == '$') {
                 out += dollar();
@@ -141,6 +147,7 @@ private:
             }
             c = next();
             if (c == m_escape) {
+                if (m_options.keep_escapes) out += m_escape;
                 int following = peek();
                 if (following == k_end) continue;  // a trailing escape is dropped
                 if (following == '"' || following == '$' || following == m_escape) c = next();
@@ -172,10 +179,15 @@ private:
 
     std::optional<std::string> get(const std::string& var) const { return m_lookup(var); }
 
-    // The word after a modifier, up to the closing brace.
+    // The word after a modifier, up to the closing brace. BuildKit processes it with
+    // escapes removed even when the lexer keeps them elsewhere.
     std::string modifier_word() {
+        const bool keep_escapes = m_options.keep_escapes;
+        m_options.keep_escapes = false;
         try {
-            return process_until('}').text;
+            std::string word = process_until('}').text;
+            m_options.keep_escapes = keep_escapes;
+            return word;
         } catch (const Reason&) {
             if (peek() == k_end) fail("syntax error: missing '}'");
             throw;
@@ -187,7 +199,9 @@ private:
         if (peek() != '{') {
             std::string var = name();
             if (var.empty()) return "$";
-            return get(var).value_or("");
+            std::optional<std::string> value = get(var);
+            if (!value && m_options.keep_unset) return "$" + var;
+            return value.value_or("");
         }
         next();
         switch (peek()) {
@@ -201,27 +215,38 @@ private:
         std::string var = name();
         int c = next();
         std::optional<std::string> value = get(var);
+        // With keep_unset, an unset variable's expression stays as written (its word
+        // processed), whatever the modifier.
+        auto kept = [&](const std::string& modifier, const std::string& word) {
+            return "${" + var + modifier + word + "}";
+        };
         switch (c) {
         case '}':
+            if (!value && m_options.keep_unset) return kept("", "");
             return value.value_or("");
         case k_end:
             fail("syntax error: missing '}'");
         case '?': {
             std::string word = modifier_word();
+            if (!value && m_options.keep_unset) return kept("?", word);
             if (!value) fail(var + ": " + (word.empty() ? "is not allowed to be unset" : word));
             return *value;
         }
         case '-': {
             std::string word = modifier_word();
+            if (!value && m_options.keep_unset) return kept("-", word);
             return value ? *value : word;
         }
         case '+': {
             std::string word = modifier_word();
+            if (!value && m_options.keep_unset) return kept("+", word);
             return value ? word : "";
         }
         case ':': {
             int modifier = next();
             std::string word = modifier_word();
+            if (!value && m_options.keep_unset && modifier != k_end)
+                return kept(std::string(":") + static_cast<char>(modifier), word);
             switch (modifier) {
             case '-':
                 return value && !value->empty() ? *value : word;
@@ -246,27 +271,29 @@ private:
     size_t m_pos = 0;
     const VariableLookup& m_lookup;
     char m_escape;
+    LexOptions m_options;
 };
 
-Result run(std::string_view word, const VariableLookup& lookup, char escape) {
-    Expander expander(word, lookup, escape);
+Result run(std::string_view word, const VariableLookup& lookup, char escape, const LexOptions& options) {
+    Expander expander(word, lookup, escape, options);
     try {
         return expander.process_until(k_end);
     } catch (const Expander::Reason& reason) {
-        throw Error(ErrorKind::dockerfile,
-                    "failed to process \"" + std::string(word) + "\": " + reason.text);
+        // Go's %q of the word, as BuildKit words it (a heredoc body has newlines).
+        throw Error(ErrorKind::dockerfile, "failed to process " + go_quote(word) + ": " + reason.text);
     }
 }
 
 } // namespace
 
-std::string expand_word(std::string_view word, const VariableLookup& lookup, char escape) {
-    return run(word, lookup, escape).text;
+std::string expand_word(std::string_view word, const VariableLookup& lookup, char escape,
+                        const LexOptions& options) {
+    return run(word, lookup, escape, options).text;
 }
 
 std::vector<std::string> expand_words(std::string_view word, const VariableLookup& lookup,
-                                      char escape) {
-    return run(word, lookup, escape).words;
+                                      char escape, const LexOptions& options) {
+    return run(word, lookup, escape, options).words;
 }
 
 VariableLookup lookup_in(const std::vector<std::string>& env) {

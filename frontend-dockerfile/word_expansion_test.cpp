@@ -9,15 +9,19 @@
 #include "base/error.hpp"
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/heredoc.hpp"
 
 using namespace mab::dockerfile;
 
 namespace {
 
+enum class Mode { word, split, heredoc };
+
 // Runs one vector; returns the result text, or "error: <message>".
-std::string run_vector(const std::string& input, bool split, const VariableLookup& lookup, char escape) {
+std::string run_vector(const std::string& input, Mode mode, const VariableLookup& lookup, char escape) {
     try {
-        if (split) return go_quote_list(expand_words(input, lookup, escape));
+        if (mode == Mode::split) return go_quote_list(expand_words(input, lookup, escape));
+        if (mode == Mode::heredoc) return expand_heredoc_body(input, lookup);
         return expand_word(input, lookup, escape);
     } catch (const mab::Error& e) {
         return std::string("error: ") + e.what();
@@ -54,14 +58,19 @@ TEST_CASE("word expansion vectors from testdata/expand.txt") {
             escape = line[7];
             continue;
         }
-        bool split = line.rfind("split: ", 0) == 0;
-        if (split) line = line.substr(7);
+        Mode mode = Mode::word;
+        for (auto [prefix, prefixed] : {std::pair{"split: ", Mode::split}, std::pair{"heredoc: ", Mode::heredoc}}) {
+            if (line.rfind(prefix, 0) == 0) {
+                line = line.substr(std::string(prefix).size());
+                mode = prefixed;
+            }
+        }
         size_t bar = line.find(" |");
         REQUIRE(bar != std::string::npos);
         std::string input = line.substr(0, bar);
         std::string expected = trim(line.substr(bar + 2));
         INFO("expand.txt:" << number << ": " << input);
-        CHECK(run_vector(input, split, lookup, escape) == expected);
+        CHECK(run_vector(input, mode, lookup, escape) == expected);
         ++vectors;
     }
     CHECK(vectors >= 40);
