@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -28,6 +29,7 @@
 #include "base/unique_fd.hpp"
 #include "executor/sandbox_child.hpp"
 #include "executor/sandbox_mounts.hpp"
+#include "executor/seccomp_filter.hpp"
 
 extern char** environ;
 
@@ -84,6 +86,14 @@ void drop_privileges(const ChildContext& c) {
     if (c.linux32 && ::personality(PER_LINUX32) == -1) child_fail(c, "personality", "PER_LINUX32");
 }
 
+void install_seccomp(const ChildContext& c) {
+    if (c.seccomp->empty()) return;
+    sock_fprog program{};
+    program.len = static_cast<unsigned short>(c.seccomp->size());
+    program.filter = const_cast<sock_filter*>(c.seccomp->data());
+    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) child_fail(c, "install", "seccomp filter");
+}
+
 int child_main(void* arg) {
     ChildContext& c = *static_cast<ChildContext*>(arg);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -120,6 +130,9 @@ int child_main(void* arg) {
     drop_privileges(c);
     if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) child_fail(c, "close_range", "");
     environ = c.envp.data();
+    // Last, after no_new_privs (which lets an unprivileged process install a filter) and
+    // after every mount: from here on the filter refuses them.
+    install_seccomp(c);
     ::execvp(c.argv[0], c.argv.data());
     child_fail(c, "exec", c.argv[0]);
 }
@@ -250,6 +263,8 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     ctx.err_fd = err_w.get();
     ctx.status_fd = status_w.get();
     ctx.cap_last = read_cap_last();
+    const std::vector<sock_filter> seccomp = build_seccomp_filter(host_syscall_abis());
+    ctx.seccomp = &seccomp;
 
     int flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD;
     if (spec.network == Network::none) flags |= CLONE_NEWNET;

@@ -1,6 +1,7 @@
 // One RUN process in its own PID, IPC, UTS (and optionally NET) and mount namespaces,
 // on a prepared rootfs, with a minimal /dev, procfs and a read-only /sys (runc's masked
-// and read-only paths), generated /etc files, dropped capabilities and no_new_privs.
+// and read-only paths), generated /etc files, dropped capabilities, no_new_privs and a
+// seccomp filter (docs/security.md says what this isolates and what it does not).
 // Must be called from a process already inside mab's user + mount namespace
 // (enter_build_namespace()).
 #pragma once

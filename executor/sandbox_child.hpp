@@ -4,6 +4,7 @@
 // child allocates nothing and only makes system calls.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <vector>
@@ -24,6 +25,7 @@ struct ChildContext {
     const char* generated_hosts = nullptr;
     const char* generated_resolv = nullptr;
     const char* generated_hostname = nullptr;
+    const std::vector<sock_filter>* seccomp = nullptr;  // empty: no filter for this host
     int out_fd = -1;
     int err_fd = -1;
     int status_fd = -1;  // receives a message when setup fails; closed by exec on success
