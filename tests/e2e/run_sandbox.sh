@@ -4,10 +4,7 @@
 # seccomp filter, natively (amd64, 386) and under qemu (arm64), as root and as a
 # non-root user with subordinate ids.
 source "$(dirname "$0")/lib.sh"
-need runuser
-[[ $(id -u) -eq 0 ]] || skip "needs root to create the test user and fetch foreign busybox packages"
-[[ "$(uname -m)" == x86_64 ]] || skip "the platforms assume an amd64 host"
-ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+need_root_amd64_with_qemu
 
 ctx=$(new_context ctx <<'DOCKERFILE'
 FROM scratch
@@ -33,16 +30,10 @@ for tool in sh id cat wc echo mkdir unshare grep; do ln -s busybox "$ctx/rootfs/
 chmod 1777 "$ctx/rootfs/tmp"
 printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/tmp:/bin/sh\n' >"$ctx/rootfs/etc/passwd"
 printf 'root:x:0:\nwheel:x:10:root\nstaff:x:50:app,other\napp:x:1000:\n' >"$ctx/rootfs/etc/group"
-for pair in amd64:amd64 arm64:arm64 i386:386; do
-  deb=${pair%%:*} arch=${pair#*:}
-  bin=$("$REPO_DIR/emu/testdata/fetch-busybox.sh" "$deb") || skip "cannot fetch busybox-static:$deb"
-  mkdir -p "$ctx/bb/$arch" && cp "$bin" "$ctx/bb/$arch/busybox"
-done
+fetch_busyboxes "$ctx/bb" amd64:amd64 arm64:arm64 i386:386
 
 user=mab-e2e
-id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
-grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
-grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
+ensure_subid_user "$user"
 cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
 mkdir -p "$WORK/root-out" "$WORK/user-out" && chmod 777 "$WORK/user-out"
 chmod -R a+rX "$WORK"
