@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/magic.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -13,7 +13,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <grp.h>
@@ -28,138 +27,15 @@
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
+#include "executor/sandbox_child.hpp"
+#include "executor/sandbox_mounts.hpp"
+#include "executor/seccomp_filter.hpp"
 
 extern char** environ;
 
 namespace mab::executor {
 
 namespace {
-
-// Everything the child needs, prepared by the parent: the child runs after clone() in a
-// possibly multi-threaded process, so it allocates nothing and only makes system calls.
-struct ChildContext {
-    const char* rootfs = nullptr;
-    std::vector<char*> argv;
-    std::vector<char*> envp;
-    std::vector<char> cwd;  // NUL-terminated, absolute, modified in place by mkdir -p
-    uid_t uid = 0;
-    gid_t gid = 0;
-    bool linux32 = false;
-    const std::vector<gid_t>* groups = nullptr;
-    const char* hostname = nullptr;
-    bool network_none = false;
-    const char* generated_hosts = nullptr;
-    const char* generated_resolv = nullptr;
-    const char* generated_hostname = nullptr;
-    int out_fd = -1;
-    int err_fd = -1;
-    int status_fd = -1;  // receives a message when setup fails; closed by exec on success
-    int cap_last = CAP_LAST_CAP;
-};
-
-[[noreturn]] void child_fail_text(const ChildContext& c, const char* a, const char* b, const char* c2) {
-    char buf[1024];
-    std::snprintf(buf, sizeof buf, "%s%s%s", a, b, c2);
-    ssize_t ignored = ::write(c.status_fd, buf, std::strlen(buf));
-    (void)ignored;
-    ::_exit(127);
-}
-
-// "step path: strerror"
-[[noreturn]] void child_fail(const ChildContext& c, const char* step, const char* path) {
-    char buf[1024];
-    int err = errno;
-    std::snprintf(buf, sizeof buf, "%s %s: %s", step, path, std::strerror(err));
-    ssize_t ignored = ::write(c.status_fd, buf, std::strlen(buf));
-    (void)ignored;
-    ::_exit(127);
-}
-
-void fd_path(int fd, char (&buf)[64]) { std::snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd); }
-
-// Opens (creating when missing) the directory `name` directly under `dir`, refusing
-// symlinks: a runtime mount point must never be redirected by the image (SECURITY §B 16).
-int open_mount_dir(const ChildContext& c, int dir, const char* name, const char* shown) {
-    struct stat st {};
-    if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno != ENOENT) child_fail(c, "stat", shown);
-        if (::mkdirat(dir, name, 0755) != 0) child_fail(c, "mkdir", shown);
-    } else if (S_ISLNK(st.st_mode)) {
-        child_fail_text(c, "refusing to mount on ", shown, ": it is a symlink in the image");
-    } else if (!S_ISDIR(st.st_mode)) {
-        child_fail_text(c, "refusing to mount on ", shown, ": it is not a directory in the image");
-    }
-    int fd = ::openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) child_fail(c, "open", shown);
-    return fd;
-}
-
-void mount_on_fd(const ChildContext& c, const char* source, int fd, const char* type,
-                 unsigned long flags, const char* data, const char* shown) {
-    char target[64];
-    fd_path(fd, target);
-    if (::mount(source, target, type, flags, data) != 0) child_fail(c, "mount", shown);
-}
-
-// Creates (or opens) the regular file `name` under `dir` without following symlinks
-// and bind-mounts `source` onto it.
-void bind_file(const ChildContext& c, int dir, const char* name, const char* source, const char* shown) {
-    int fd = ::openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        if (errno == ELOOP) child_fail_text(c, "refusing to mount on ", shown, ": it is a symlink in the image");
-        child_fail(c, "create", shown);
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) child_fail(c, "stat", shown);
-    if (!S_ISREG(st.st_mode)) child_fail_text(c, "refusing to mount on ", shown, ": it is not a regular file");
-    mount_on_fd(c, source, fd, nullptr, MS_BIND, nullptr, shown);
-    ::close(fd);
-}
-
-void setup_dev(const ChildContext& c, int root) {
-    int mount_point = open_mount_dir(c, root, "dev", "/dev");
-    mount_on_fd(c, "tmpfs", mount_point, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k", "/dev");
-    ::close(mount_point);
-    // Re-open through the new mount; make sure it really is our fresh tmpfs.
-    int dev = ::openat(root, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dev < 0) child_fail(c, "open", "/dev");
-    struct statfs sfs {};
-    if (::fstatfs(dev, &sfs) != 0) child_fail(c, "statfs", "/dev");
-    if (sfs.f_type != TMPFS_MAGIC) child_fail_text(c, "/dev", " is not the fresh tmpfs", "");
-
-    static const char* const k_nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
-    static const char* const k_host[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"};
-    for (size_t i = 0; i < sizeof k_nodes / sizeof k_nodes[0]; ++i) {
-        int fd = ::openat(dev, k_nodes[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0) child_fail(c, "create /dev/", k_nodes[i]);
-        mount_on_fd(c, k_host[i], fd, nullptr, MS_BIND, nullptr, k_host[i]);
-        ::close(fd);
-    }
-    if (::mkdirat(dev, "pts", 0755) != 0) child_fail(c, "mkdir", "/dev/pts");
-    int pts = ::openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (pts < 0) child_fail(c, "open", "/dev/pts");
-    mount_on_fd(c, "devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620", "/dev/pts");
-    ::close(pts);
-    if (::symlinkat("pts/ptmx", dev, "ptmx") != 0) child_fail(c, "symlink", "/dev/ptmx");
-    if (::mkdirat(dev, "shm", 01777) != 0) child_fail(c, "mkdir", "/dev/shm");
-    int shm = ::openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (shm < 0) child_fail(c, "open", "/dev/shm");
-    mount_on_fd(c, "shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", "/dev/shm");
-    ::close(shm);
-    static const char* const k_links[][2] = {
-        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
-    for (const auto& link : k_links)
-        if (::symlinkat(link[0], dev, link[1]) != 0) child_fail(c, "symlink /dev/", link[1]);
-    ::close(dev);
-}
-
-void setup_etc(const ChildContext& c, int root) {
-    int etc = open_mount_dir(c, root, "etc", "/etc");
-    bind_file(c, etc, "hosts", c.generated_hosts, "/etc/hosts");
-    bind_file(c, etc, "resolv.conf", c.generated_resolv, "/etc/resolv.conf");
-    bind_file(c, etc, "hostname", c.generated_hostname, "/etc/hostname");
-    ::close(etc);
-}
 
 void bring_loopback_up(const ChildContext& c) {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -200,13 +76,22 @@ void drop_privileges(const ChildContext& c) {
         data[i].effective = data[i].permitted = data[i].inheritable = word;
     }
     if (::syscall(SYS_capset, &header, data) != 0) child_fail(c, "capset", "");
-    // setgroups is denied in a single-id user namespace; an empty list is then moot.
-    if (::setgroups(c.groups->size(), c.groups->data()) != 0 && !(errno == EPERM && c.groups->empty()))
-        child_fail(c, "setgroups", "");
+    // setgroups is denied (EPERM) in a single-id user namespace, where no other group
+    // could be represented anyway: like runc, the RUN then keeps the groups it has.
+    if (::setgroups(c.groups->size(), c.groups->data()) != 0 && errno != EPERM)
+        child_fail(c, "setgroups", "(is every supplementary gid mapped in the user namespace?)");
     if (::setresgid(c.gid, c.gid, c.gid) != 0) child_fail(c, "setgid", "(is the gid mapped in the user namespace?)");
     if (::setresuid(c.uid, c.uid, c.uid) != 0) child_fail(c, "setuid", "(is the uid mapped in the user namespace?)");
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(c, "prctl", "PR_SET_NO_NEW_PRIVS");
     if (c.linux32 && ::personality(PER_LINUX32) == -1) child_fail(c, "personality", "PER_LINUX32");
+}
+
+void install_seccomp(const ChildContext& c) {
+    if (c.seccomp->empty()) return;
+    sock_fprog program{};
+    program.len = static_cast<unsigned short>(c.seccomp->size());
+    program.filter = const_cast<sock_filter*>(c.seccomp->data());
+    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) child_fail(c, "install", "seccomp filter");
 }
 
 int child_main(void* arg) {
@@ -217,9 +102,8 @@ int child_main(void* arg) {
     int root = ::open(c.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) child_fail(c, "open", c.rootfs);
 
-    int proc = open_mount_dir(c, root, "proc", "/proc");
-    mount_on_fd(c, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, "/proc");
-    ::close(proc);
+    setup_proc(c, root);
+    setup_sys(c, root);
     setup_dev(c, root);
     setup_etc(c, root);
 
@@ -246,6 +130,9 @@ int child_main(void* arg) {
     drop_privileges(c);
     if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) child_fail(c, "close_range", "");
     environ = c.envp.data();
+    // Last, after no_new_privs (which lets an unprivileged process install a filter) and
+    // after every mount: from here on the filter refuses them.
+    install_seccomp(c);
     ::execvp(c.argv[0], c.argv.data());
     child_fail(c, "exec", c.argv[0]);
 }
@@ -285,7 +172,8 @@ struct Stub {
     bool directory;
 };
 constexpr Stub k_stubs[] = {{"etc", "hosts", false}, {"etc", "resolv.conf", false}, {"etc", "hostname", false},
-                            {"", "etc", true},       {"", "proc", true},           {"", "dev", true}};
+                            {"", "etc", true},       {"", "proc", true},           {"", "sys", true},
+                            {"", "dev", true}};
 
 // Opens `parent` (a direct child of the rootfs, or the rootfs itself) without following symlinks.
 UniqueFd open_stub_parent(int root, const char* parent) {
@@ -375,6 +263,8 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     ctx.err_fd = err_w.get();
     ctx.status_fd = status_w.get();
     ctx.cap_last = read_cap_last();
+    const std::vector<sock_filter> seccomp = build_seccomp_filter(host_syscall_abis());
+    ctx.seccomp = &seccomp;
 
     int flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD;
     if (spec.network == Network::none) flags |= CLONE_NEWNET;

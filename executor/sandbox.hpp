@@ -1,7 +1,9 @@
 // One RUN process in its own PID, IPC, UTS (and optionally NET) and mount namespaces,
-// on a prepared rootfs, with a minimal /dev, procfs, generated /etc files, dropped
-// capabilities and no_new_privs. Must be called from a process already inside mab's
-// user + mount namespace (enter_build_namespace()).
+// on a prepared rootfs, with a minimal /dev, procfs and a read-only /sys (runc's masked
+// and read-only paths), generated /etc files, dropped capabilities, no_new_privs and a
+// seccomp filter (docs/security.md says what this isolates and what it does not).
+// Must be called from a process already inside mab's user + mount namespace
+// (enter_build_namespace()).
 #pragma once
 
 #include <sys/types.h>
@@ -24,6 +26,8 @@ struct SandboxSpec {
     std::string cwd = "/";            // resolved inside the rootfs, created when missing
     uid_t uid = 0;
     gid_t gid = 0;
+    // setgroups(2) list; ignored where the user namespace denies setgroups (a single-id
+    // map, where no other group could be represented), as runc does.
     std::vector<gid_t> supplementary_gids;
     std::string hostname = "mab";
     // Report a 32-bit machine (personality PER_LINUX32): a linux/386 RUN on an amd64

@@ -11,16 +11,6 @@ namespace mab::engine::ops {
 
 namespace {
 
-// "user[:group]" from the image config as the sandbox's ids.
-snapshotter::Ownership resolve_user(const std::string& user, const snapshotter::RootFs& root) {
-    if (user.empty()) return {0, 0};
-    graph::ChownSpec spec;
-    size_t colon = user.find(':');
-    spec.user = user.substr(0, colon);
-    if (colon != std::string::npos) spec.group = user.substr(colon + 1);
-    return resolve_owner(spec, root);
-}
-
 std::string shown_command(const std::vector<std::string>& args) {
     std::string out;
     for (const std::string& a : args) out += (out.empty() ? "" : " ") + a;
@@ -32,15 +22,16 @@ std::string shown_command(const std::vector<std::string>& args) {
 void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, const VertexInfo& vertex,
               ProgressSink& progress, const std::function<bool()>& cancelled) {
     snapshotter::RootFs root(rootfs);
-    const snapshotter::Ownership ids = resolve_user(op.user, root);
+    const RunUser user = resolve_run_user(op.user, root);
 
     executor::SandboxSpec spec;
     spec.rootfs = rootfs;
     spec.argv = op.args;
     spec.env = op.env;
     spec.cwd = op.cwd;
-    spec.uid = ids.uid;
-    spec.gid = ids.gid;
+    spec.uid = user.uid;
+    spec.gid = user.gid;
+    spec.supplementary_gids.assign(user.groups.begin(), user.groups.end());
     // A 32-bit platform the host runs natively (386 on amd64, arm on arm64).
     const oci::Platform host = oci::Platform::host();
     spec.linux32 = (op.platform.architecture == "386" && host.architecture == "amd64") ||

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <string>
@@ -78,6 +79,7 @@ std::vector<std::vector<std::string_view>> parse_lines(std::string_view data, si
 }
 
 struct PasswdEntry {
+    std::string name;
     uint32_t uid = 0;
     uint32_t gid = 0;
 };
@@ -89,7 +91,7 @@ std::optional<PasswdEntry> find_user(const std::string& data, std::string_view n
         std::optional<uint32_t> uid = parse_id(f[2]);
         std::optional<uint32_t> gid = parse_id(f[3]);
         if (!uid || !gid) continue;
-        if (by_uid ? *uid == *by_uid : f[0] == name) return PasswdEntry{*uid, *gid};
+        if (by_uid ? *uid == *by_uid : f[0] == name) return PasswdEntry{std::string(f[0]), *uid, *gid};
     }
     return std::nullopt;
 }
@@ -102,9 +104,27 @@ std::optional<uint32_t> find_group(const std::string& data, std::string_view nam
     return std::nullopt;
 }
 
-} // namespace
+// The gids of the /etc/group entries whose member list names `user`.
+std::vector<uint32_t> groups_listing(const std::string& data, std::string_view user) {
+    std::vector<uint32_t> out;
+    for (const std::vector<std::string_view>& f : parse_lines(data, 4)) {
+        std::optional<uint32_t> gid = parse_id(f[2]);
+        if (!gid) continue;
+        for (std::string_view members = f[3]; !members.empty();) {
+            const size_t comma = members.find(',');
+            if (members.substr(0, comma) == user) {
+                out.push_back(*gid);
+                break;
+            }
+            members = comma == std::string_view::npos ? std::string_view() : members.substr(comma + 1);
+        }
+    }
+    return out;
+}
 
-snapshotter::Ownership resolve_owner(const graph::ChownSpec& spec, const snapshotter::RootFs& root) {
+// resolve_owner, also returning the passwd name of the user when an entry matched.
+snapshotter::Ownership resolve(const graph::ChownSpec& spec, const snapshotter::RootFs& root,
+                               std::optional<std::string>& account) {
     snapshotter::Ownership out;
     std::optional<uint32_t> primary_gid;
     if (!spec.user.empty()) {
@@ -115,6 +135,7 @@ snapshotter::Ownership resolve_owner(const graph::ChownSpec& spec, const snapsho
                 std::optional<PasswdEntry> entry;
                 if (passwd) entry = find_user(*passwd, {}, *uid);
                 primary_gid = entry ? entry->gid : *uid;
+                if (entry) account = entry->name;
             }
         } else {
             std::optional<std::string> passwd = read_account_file(root, k_passwd);
@@ -127,6 +148,7 @@ snapshotter::Ownership resolve_owner(const graph::ChownSpec& spec, const snapsho
             }
             out.uid = entry->uid;
             primary_gid = entry->gid;
+            account = entry->name;
         }
     }
     if (spec.group.empty()) {
@@ -144,6 +166,30 @@ snapshotter::Ownership resolve_owner(const graph::ChownSpec& spec, const snapsho
         }
         out.gid = *found;
     }
+    return out;
+}
+
+} // namespace
+
+snapshotter::Ownership resolve_owner(const graph::ChownSpec& spec, const snapshotter::RootFs& root) {
+    std::optional<std::string> account;
+    return resolve(spec, root, account);
+}
+
+RunUser resolve_run_user(const std::string& user, const snapshotter::RootFs& root) {
+    graph::ChownSpec spec;
+    const size_t colon = user.find(':');
+    // No USER is root, asked for by uid so that its passwd name finds its groups.
+    spec.user = user.empty() ? std::string("0") : user.substr(0, colon);
+    if (colon != std::string::npos) spec.group = user.substr(colon + 1);
+    std::optional<std::string> account;
+    const snapshotter::Ownership ids = resolve(spec, root, account);
+    RunUser out{ids.uid, ids.gid, {ids.gid}};
+    if (!spec.group.empty() || !account) return out;
+    std::optional<std::string> group = read_account_file(root, k_group);
+    if (!group) return out;
+    for (uint32_t gid : groups_listing(*group, *account))
+        if (std::find(out.groups.begin(), out.groups.end(), gid) == out.groups.end()) out.groups.push_back(gid);
     return out;
 }
 

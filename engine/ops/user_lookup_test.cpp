@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
@@ -148,4 +149,39 @@ TEST_CASE("resolve_owner refuses oversized and non-regular account files", "[use
     std::filesystem::remove(r.root / "etc/passwd");
     t::make_dir(r.root / "etc/passwd");
     CHECK_THAT(error_of(r, "app"), Catch::Contains("not a regular file"));
+}
+
+TEST_CASE("resolve_run_user: supplementary groups as Docker gives them", "[user_lookup]") {
+    using mab::engine::ops::resolve_run_user;
+    using mab::engine::ops::RunUser;
+    using Groups = std::vector<uint32_t>;
+    Root r;
+    r.with_accounts();
+    t::write_file(r.root / "etc/group",
+                  "root:x:0:\n"
+                  "staff:x:50:app,web\n"
+                  "appgroup:x:1001:app\n"  // the primary group listed again: no duplicate
+                  "wheel:x:10:root,application\n"  // "application" is not "app"
+                  "bad:x:nan:app\n"
+                  "short:x:60\n");
+    RunUser app = resolve_run_user("app", RootFs(r.root));
+    CHECK(app.uid == 1000);
+    CHECK(app.gid == 1001);
+    CHECK(app.groups == Groups{1001, 50});
+    // A uid with a passwd entry is that user; the default USER is root.
+    CHECK(resolve_run_user("1000", RootFs(r.root)).groups == Groups{1001, 50});
+    CHECK(resolve_run_user("", RootFs(r.root)).groups == Groups{0, 10});
+    CHECK(resolve_run_user("root", RootFs(r.root)).groups == Groups{0, 10});
+    // A group in USER, or a uid without an entry: the gid only.
+    CHECK(resolve_run_user("app:staff", RootFs(r.root)).groups == Groups{50});
+    CHECK(resolve_run_user("1000:1000", RootFs(r.root)).groups == Groups{1000});
+    RunUser stranger = resolve_run_user("4242", RootFs(r.root));
+    CHECK(stranger.gid == 4242);
+    CHECK(stranger.groups == Groups{4242});
+    // No account files at all (FROM scratch): root with group 0.
+    Root empty;
+    RunUser scratch = resolve_run_user("", RootFs(empty.root));
+    CHECK(scratch.uid == 0);
+    CHECK(scratch.gid == 0);
+    CHECK(scratch.groups == Groups{0});
 }

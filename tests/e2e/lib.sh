@@ -79,3 +79,32 @@ unpack_platform() {
 
 # "mode uid:gid type" of a path, for tree assertions.
 stat_line() { stat -c '%a %u:%g %F' "$1"; }
+
+# Copies Debian's busybox-static into DIR/ARCH/busybox for each DEBARCH:ARCH pair
+# (fetched once into a cache; the test is skipped when one cannot be fetched).
+fetch_busyboxes() {
+  local dir=$1 pair deb arch bin
+  shift
+  for pair in "$@"; do
+    deb=${pair%%:*} arch=${pair#*:}
+    bin=$("$REPO_DIR/emu/testdata/fetch-busybox.sh" "$deb") || skip "cannot fetch busybox-static:$deb"
+    mkdir -p "$dir/$arch" && cp "$bin" "$dir/$arch/busybox"
+  done
+}
+
+# As root: makes sure the non-root test user NAME exists with subordinate id ranges.
+ensure_subid_user() {
+  local user=$1
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
+  grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
+}
+
+# Skips unless the test runs as root (to create the test user and fetch foreign busybox
+# packages) on an amd64 host (the tests' expected machines) with qemu-user-static.
+need_root_amd64_with_qemu() {
+  need runuser
+  [[ $(id -u) -eq 0 ]] || skip "needs root to create the test user and fetch foreign busybox packages"
+  [[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
+  ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+}

@@ -3,10 +3,8 @@
 # mab's own binfmt_misc (issue 3): `uname -m` in each image says its machine, and the
 # host's binfmt_misc is the same before and after.
 source "$(dirname "$0")/lib.sh"
-need jq runuser
-[[ $(id -u) -eq 0 ]] || skip "needs root to create the test user and fetch foreign busybox packages"
-[[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
-ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+need jq
+need_root_amd64_with_qemu
 
 ctx=$(new_context ctx <<'DOCKERFILE'
 FROM scratch
@@ -15,16 +13,10 @@ COPY bb/${TARGETARCH}/busybox /bin/busybox
 RUN ["/bin/busybox", "sh", "-c", "/bin/busybox uname -m > /arch"]
 DOCKERFILE
 )
-for pair in amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386; do
-  deb=${pair%%:*} arch=${pair#*:}
-  bin=$("$REPO_DIR/emu/testdata/fetch-busybox.sh" "$deb") || skip "cannot fetch busybox-static:$deb"
-  mkdir -p "$ctx/bb/$arch" && cp "$bin" "$ctx/bb/$arch/busybox"
-done
+fetch_busyboxes "$ctx/bb" amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386
 
 user=mab-e2e
-id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
-grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
-grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
+ensure_subid_user "$user"
 cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
 mkdir -p "$WORK/out" && chmod 777 "$WORK/out"
 chmod -R a+rX "$WORK"
