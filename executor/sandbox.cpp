@@ -27,6 +27,7 @@
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
+#include "executor/mount_stubs.hpp"
 #include "executor/sandbox_child.hpp"
 #include "executor/sandbox_mounts.hpp"
 #include "executor/seccomp_filter.hpp"
@@ -164,48 +165,6 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
     write_end.reset(fds[1]);
 }
 
-// The runtime mount points the sandbox creates when the image lacks them; they are
-// removed again afterwards so they do not end up in the RUN's layer.
-struct Stub {
-    const char* parent;  // "" for the rootfs itself
-    const char* name;
-    bool directory;
-};
-constexpr Stub k_stubs[] = {{"etc", "hosts", false}, {"etc", "resolv.conf", false}, {"etc", "hostname", false},
-                            {"", "etc", true},       {"", "proc", true},           {"", "sys", true},
-                            {"", "dev", true}};
-
-// Opens `parent` (a direct child of the rootfs, or the rootfs itself) without following symlinks.
-UniqueFd open_stub_parent(int root, const char* parent) {
-    if (parent[0] == '\0') return UniqueFd(::fcntl(root, F_DUPFD_CLOEXEC, 0));
-    return UniqueFd(::openat(root, parent, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-}
-
-std::vector<const Stub*> missing_stubs(int root) {
-    std::vector<const Stub*> missing;
-    for (const Stub& stub : k_stubs) {
-        UniqueFd parent = open_stub_parent(root, stub.parent);
-        struct stat st {};
-        if (!parent || ::fstatat(parent.get(), stub.name, &st, AT_SYMLINK_NOFOLLOW) != 0) missing.push_back(&stub);
-    }
-    return missing;
-}
-
-// Removes the stubs we created, only while they are still what we made: an empty
-// regular file or an empty directory, reached without following any symlink.
-void remove_stubs(int root, const std::vector<const Stub*>& created) {
-    for (const Stub* stub : created) {
-        UniqueFd parent = open_stub_parent(root, stub->parent);
-        if (!parent) continue;
-        struct stat st {};
-        if (::fstatat(parent.get(), stub->name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        if (stub->directory && S_ISDIR(st.st_mode))
-            ::unlinkat(parent.get(), stub->name, AT_REMOVEDIR);  // fails harmlessly when not empty
-        else if (!stub->directory && S_ISREG(st.st_mode) && st.st_size == 0)
-            ::unlinkat(parent.get(), stub->name, 0);
-    }
-}
-
 int wait_for(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
@@ -234,7 +193,7 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
 
     UniqueFd root_fd(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd) throw_errno("open", rootfs);
-    const std::vector<const Stub*> stubs = missing_stubs(root_fd.get());
+    MountStubs stubs(root_fd.get());
 
     UniqueFd out_r, out_w, err_r, err_w, status_r, status_w;
     make_pipe(out_r, out_w);
@@ -287,7 +246,7 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     if (!setup_error.empty()) {
         ::kill(pid, SIGKILL);
         wait_for(pid);
-        remove_stubs(root_fd.get(), stubs);
+        stubs.remove();
         throw Error(ErrorKind::sandbox, "RUN sandbox: " + setup_error);
     }
 
@@ -324,11 +283,11 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     } catch (...) {
         ::kill(pid, SIGKILL);
         wait_for(pid);
-        remove_stubs(root_fd.get(), stubs);
+        stubs.remove();
         throw;
     }
     const int status = wait_for(pid);
-    remove_stubs(root_fd.get(), stubs);
+    stubs.remove();
     if (WIFEXITED(status)) {
         result.exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -51,6 +52,38 @@ TEST_CASE("runtime mount points the sandbox had to create are removed afterwards
     CHECK_FALSE(fs::exists(fs::symlink_status(root / "etc/resolv.conf")));
     CHECK(file_text(root / "etc/hosts") == "image hosts\n");  // the image's own file is kept untouched
     CHECK(file_text(root / "etc/made") == "made\n");
+}
+
+namespace {
+
+struct timespec mtime_of(const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::lstat(p.c_str(), &st) == 0);
+    return st.st_mtim;
+}
+
+bool same_time(const struct timespec& a, const struct timespec& b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+} // namespace
+
+TEST_CASE("directories the sandbox made mount points in get their times back, unless the RUN changed them") {
+    TempDir tmp(fs::temp_directory_path(), "mab-exec-test-");
+    fs::path root = make_busybox_rootfs(tmp.path());
+    fs::create_directories(root / "etc");
+    // Old times, so that any change by the sandbox shows.
+    const struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, (root / "etc").c_str(), old, 0) == 0);
+    REQUIRE(::utimensat(AT_FDCWD, root.c_str(), old, 0) == 0);
+
+    in_build_namespace([&](const BuildNamespace&) { return run(shell(root, "true")).out; });
+    CHECK(same_time(mtime_of(root / "etc"), old[1]));
+    CHECK(same_time(mtime_of(root), old[1]));
+
+    in_build_namespace([&](const BuildNamespace&) { return run(shell(root, "echo x > /etc/new")).out; });
+    CHECK_FALSE(same_time(mtime_of(root / "etc"), old[1]));  // the RUN's own change stays
+    CHECK(same_time(mtime_of(root), old[1]));
 }
 
 TEST_CASE("a RUN killed by a signal reports it") {
