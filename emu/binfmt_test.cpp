@@ -21,32 +21,14 @@
 #include "base/temp_dir.hpp"
 #include "emu/arch_table.hpp"
 #include "emu/binfmt.hpp"
+#include "emu/test_support.hpp"
 
 using namespace mab;
+using mab::emu::test::fetch_busybox;
+using mab::emu::test::host_binfmt_listing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Runs testdata/fetch-busybox.sh for a Debian architecture; nullopt (with a loud WARN)
-// when apt cannot deliver it.
-std::optional<fs::path> fetch_busybox(std::string_view debian_arch) {
-    static std::map<std::string, std::optional<fs::path>> cache;
-    const std::string key(debian_arch);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
-    const std::string command = std::string("sh '") + MAB_EMU_TESTDATA + "/fetch-busybox.sh' " + key;
-    std::optional<fs::path> result;
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-        std::string out;
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-        const int status = ::pclose(pipe);
-        while (!out.empty() && out.back() == '\n') out.pop_back();
-        if (status == 0 && !out.empty()) result = fs::path(out);
-    }
-    if (!result) WARN("SKIPPING busybox-static:" << key << ": fetch-busybox.sh could not fetch it (apt unreachable?)");
-    cache[key] = result;
-    return result;
-}
 
 std::string read_header(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -62,19 +44,6 @@ bool header_matches(const std::string& header, const emu::ArchInfo& arch) {
     for (std::size_t i = 0; i < magic.size(); ++i)
         if ((header[i] & mask[i]) != (magic[i] & mask[i])) return false;
     return true;
-}
-
-// Every entry of the host's binfmt_misc directory with its contents (read-only).
-std::map<std::string, std::string> host_binfmt_listing() {
-    std::map<std::string, std::string> listing;
-    std::error_code ec;
-    for (const fs::directory_entry& e : fs::directory_iterator(emu::k_host_binfmt_dir, ec)) {
-        std::ifstream in(e.path());
-        std::stringstream text;
-        text << in.rdbuf();
-        listing[e.path().filename().string()] = text.str();
-    }
-    return listing;
 }
 
 const emu::ArchInfo& row(std::string_view debian_arch) {
