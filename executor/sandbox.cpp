@@ -28,6 +28,7 @@
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
+#include "executor/command_init.hpp"
 
 extern char** environ;
 
@@ -54,6 +55,8 @@ struct ChildContext {
     int out_fd = -1;
     int err_fd = -1;
     int status_fd = -1;  // receives a message when setup fails; closed by exec on success
+    int result_fd = -1;  // the init writes the command's wait status here (command_init.hpp)
+    OwnStrings hide;     // mab's argv/environment strings, wiped in the init
     int cap_last = CAP_LAST_CAP;
 };
 
@@ -246,6 +249,7 @@ int child_main(void* arg) {
     drop_privileges(c);
     if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) child_fail(c, "close_range", "");
     environ = c.envp.data();
+    fork_command_below_init(c.status_fd, c.result_fd, c.hide);  // returns as the command, PID 2
     ::execvp(c.argv[0], c.argv.data());
     child_fail(c, "exec", c.argv[0]);
 }
@@ -348,10 +352,11 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     if (!root_fd) throw_errno("open", rootfs);
     const std::vector<const Stub*> stubs = missing_stubs(root_fd.get());
 
-    UniqueFd out_r, out_w, err_r, err_w, status_r, status_w;
+    UniqueFd out_r, out_w, err_r, err_w, status_r, status_w, result_r, result_w;
     make_pipe(out_r, out_w);
     make_pipe(err_r, err_w);
     make_pipe(status_r, status_w);
+    make_pipe(result_r, result_w);
 
     std::vector<std::string> argv_copy = spec.argv, env_copy = spec.env;
     ChildContext ctx;
@@ -374,6 +379,8 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     ctx.out_fd = out_w.get();
     ctx.err_fd = err_w.get();
     ctx.status_fd = status_w.get();
+    ctx.result_fd = result_w.get();
+    ctx.hide = own_strings();
     ctx.cap_last = read_cap_last();
 
     int flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD;
@@ -384,6 +391,7 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     out_w.reset();
     err_w.reset();
     status_w.reset();
+    result_w.reset();
 
     // The status pipe closes on exec (success) or carries the setup error.
     std::string setup_error;
@@ -437,7 +445,10 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
         remove_stubs(root_fd.get(), stubs);
         throw;
     }
-    const int status = wait_for(pid);
+    // How the command ended, as its init saw it; the init's own status when it reported
+    // nothing (it was killed).
+    const int init_status = wait_for(pid);
+    const int status = read_command_status(result_r.get()).value_or(init_status);
     remove_stubs(root_fd.get(), stubs);
     if (WIFEXITED(status)) {
         result.exit_code = WEXITSTATUS(status);
