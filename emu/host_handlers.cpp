@@ -92,9 +92,7 @@ const ArchInfo& row_for_name(const std::string& name) {
     return *arch;
 }
 
-enum class ListUse { install, uninstall };
-
-std::vector<Request> parse_requests(std::string_view list, ListUse use) {
+std::vector<Request> parse_requests(std::string_view list, HandlerList use) {
     std::vector<Request> requests;
     auto add = [&requests](Request r) {
         for (const Request& seen : requests)
@@ -106,7 +104,7 @@ std::vector<Request> parse_requests(std::string_view list, ListUse use) {
             for (const ArchInfo& arch : arch_table()) add({row_name(arch), handler_name(arch), &arch, true});
         } else if (item.rfind("qemu-", 0) == 0) {
             const ArchInfo* arch = row_for_entry(item);
-            if (arch == nullptr && (use == ListUse::install || !valid_entry_name(item)))
+            if (arch == nullptr && (use == HandlerList::install || !valid_entry_name(item)))
                 throw Error(ErrorKind::usage, fmt::format("mab has no qemu handler named {}", item))
                     .with_hint("known: " + known_rows() + ", all");
             add({item, item, arch, false});
@@ -154,6 +152,8 @@ HandlerChange install_one(const Request& request, const ArchInfo* host, const st
 
 } // namespace
 
+void check_handler_list(std::string_view list, HandlerList use) { parse_requests(list, use); }
+
 bool open_host_binfmt(const std::filesystem::path& dir) {
     if (::geteuid() != 0)
         throw Error(ErrorKind::emulation,
@@ -181,7 +181,7 @@ bool open_host_binfmt(const std::filesystem::path& dir) {
 }
 
 std::vector<HandlerChange> install_handlers(std::string_view list, const std::filesystem::path& dir) {
-    const std::vector<Request> requests = parse_requests(list, ListUse::install);
+    const std::vector<Request> requests = parse_requests(list, HandlerList::install);
     const ArchInfo* host = find_arch(oci::Platform::host());
     std::vector<HandlerChange> changes;
     for (const Request& request : requests) {
@@ -194,7 +194,7 @@ std::vector<HandlerChange> install_handlers(std::string_view list, const std::fi
 
 std::vector<HandlerChange> uninstall_handlers(std::string_view list, const std::filesystem::path& dir) {
     std::vector<HandlerChange> changes;
-    for (const Request& request : parse_requests(list, ListUse::uninstall)) {
+    for (const Request& request : parse_requests(list, HandlerList::uninstall)) {
         // "all" lists only what is there to remove.
         if (request.from_all && !std::filesystem::exists(dir / request.entry)) continue;
         HandlerChange change{request.name, request.entry, {}, HandlerOutcome::unchanged, {}};

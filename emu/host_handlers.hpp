@@ -29,6 +29,12 @@ struct HandlerChange {
     std::string detail;                 // why unchanged, skipped or failed
 };
 
+enum class HandlerList { install, uninstall };
+
+// Throws Error(usage) naming the first name in `list` that mab has no handler for (see
+// install_handlers and uninstall_handlers for what each accepts). Changes nothing.
+void check_handler_list(std::string_view list, HandlerList use);
+
 // Makes sure this process may change the handlers in `dir`, the host's binfmt_misc: it
 // must be root in the host's (initial) user namespace, and binfmt_misc is mounted on
 // `dir` when it is not yet (the handlers live only while it stays mounted, so it is left

@@ -78,6 +78,10 @@ TEST_CASE("a bad architecture list is refused before anything changes") {
     }
     CHECK_THROWS_WITH(emu::install_handlers("linux/mips", dir.path()), Catch::Contains("no qemu handler for linux/mips"));
     CHECK_THROWS_AS(emu::uninstall_handlers("qemu-a/b", dir.path()), Error);
+    // Entry names mab has no row for can be removed, not installed.
+    CHECK_NOTHROW(emu::check_handler_list("qemu-sparc,arm/v7,all", emu::HandlerList::uninstall));
+    CHECK_THROWS_AS(emu::check_handler_list("qemu-sparc", emu::HandlerList::install), Error);
+    CHECK_NOTHROW(emu::check_handler_list("arm64, riscv64,linux/arm/v7,all", emu::HandlerList::install));
     CHECK(fs::is_empty(dir.path()));
 }
 
