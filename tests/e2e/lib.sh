@@ -77,3 +77,38 @@ unpack_platform() {
 
 # "mode uid:gid type" of a path, for tree assertions.
 stat_line() { stat -c '%a %u:%g %F' "$1"; }
+
+# The non-root test user (root only): mab-e2e, with subordinate id ranges.
+E2E_USER=mab-e2e
+ensure_e2e_user() {
+  id "$E2E_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$E2E_USER" || skip "cannot create $E2E_USER"
+  grep -q "^$E2E_USER:" /etc/subuid || echo "$E2E_USER:300000:65536" >>/etc/subuid
+  grep -q "^$E2E_USER:" /etc/subgid || echo "$E2E_USER:300000:65536" >>/etc/subgid
+}
+# Runs a command as mab-e2e, with its own HOME and no MAB_ROOT.
+as_e2e_user() { runuser -u "$E2E_USER" -- env -u MAB_ROOT HOME="$(getent passwd "$E2E_USER" | cut -d: -f6)" "$@"; }
+
+# The host's binfmt_misc: every entry with its contents, and the status (read-only).
+HOST_BINFMT=/proc/sys/fs/binfmt_misc
+host_binfmt_listing() {
+  local entry
+  for entry in $(ls "$HOST_BINFMT" 2>/dev/null | sort); do
+    [[ $entry == register ]] && continue
+    echo "== $entry"
+    cat "$HOST_BINFMT/$entry" 2>/dev/null || true
+  done
+}
+host_binfmt_mounted() { [[ "$(stat -f -c %T "$HOST_BINFMT" 2>/dev/null)" == binfmt_misc ]]; }
+
+# Puts Debian's busybox-static at CTX/bb/<arch>/busybox for each DEBIAN_ARCH:OCI_ARCH
+# pair (fetched by emu/testdata/fetch-busybox.sh), for `COPY bb/${TARGETARCH}/busybox`.
+# Skips the test when one cannot be fetched.
+copy_busybox() {
+  local ctx=$1 pair deb arch bin
+  shift
+  for pair in "$@"; do
+    deb=${pair%%:*} arch=${pair#*:}
+    bin=$("$REPO_DIR/emu/testdata/fetch-busybox.sh" "$deb") || skip "cannot fetch busybox-static:$deb"
+    mkdir -p "$ctx/bb/$arch" && cp "$bin" "$ctx/bb/$arch/busybox"
+  done
+}

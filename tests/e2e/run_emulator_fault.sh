@@ -16,11 +16,7 @@ COPY bb/${TARGETARCH}/busybox /bin/busybox
 RUN ["/bin/busybox", "sh", "-c", "kill -SEGV $$", "mab-e2e-fault-marker"]
 DOCKERFILE
 )
-for pair in amd64:amd64 arm64:arm64; do
-  deb=${pair%%:*} arch=${pair#*:}
-  bin=$("$REPO_DIR/emu/testdata/fetch-busybox.sh" "$deb") || skip "cannot fetch busybox-static:$deb"
-  mkdir -p "$fault/bb/$arch" && cp "$bin" "$fault/bb/$arch/busybox"
-done
+copy_busybox "$fault" amd64:amd64 arm64:arm64
 exit3=$(new_context exit3 <<'DOCKERFILE'
 FROM scratch
 ARG TARGETARCH
@@ -35,8 +31,7 @@ qemu_version=$("$qemu" --version)
 qemu_version=${qemu_version%%$'\n'*}
 [[ $qemu_version == qemu-aarch64\ version\ * ]] || fail "unexpected qemu --version output: $qemu_version"
 
-host_binfmt() { ls /proc/sys/fs/binfmt_misc 2>/dev/null | sort | tr '\n' ' '; cat /proc/sys/fs/binfmt_misc/status 2>/dev/null || true; }
-host_before=$(host_binfmt)
+host_before=$(host_binfmt_listing)
 mounts_before=$(wc -l </proc/self/mountinfo)
 
 # Asserts what a failed build must not leave: output, work dirs, mounts, processes.
@@ -48,7 +43,7 @@ assert_nothing_left() {
   local procs
   procs=$(pgrep -f mab-e2e-fault-marker || true)
   [[ -z "$procs" ]] || fail "$what: RUN processes left: $procs"
-  assert_eq "$(host_binfmt)" "$host_before" "$what: the host's binfmt_misc"
+  assert_eq "$(host_binfmt_listing)" "$host_before" "$what: the host's binfmt_misc"
 }
 
 # arm64 under qemu: an emulator fault with qemu's report, binary and version.
