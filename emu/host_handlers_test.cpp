@@ -94,7 +94,9 @@ TEST_CASE("install and uninstall handlers in a binfmt_misc instance") {
     const auto host_before = emu::test::host_binfmt_listing();
     TempDir dir(fs::temp_directory_path(), "mab-handlers-");
     const std::string native = oci::Platform::host().architecture;
-    const std::string got = emu::test::in_private_binfmt(dir.path(), [&](const fs::path& mnt) {
+    const fs::path mnt = dir.path();
+    const std::string got = emu::test::in_own_namespaces([&] {
+        if (!emu::test::mount_binfmt_misc(mnt)) return std::string("mounting binfmt_misc failed");
         std::string out;
         // The native platform is skipped: qemu must never take over the host's own binaries.
         const auto first = emu::install_handlers("arm64,linux/arm/v7,arm/v6," + native, mnt);

@@ -37,6 +37,15 @@ void send(int fd, const std::string& text) {
     }
 }
 
+// Reads `fd` to its end and closes it.
+std::string read_all(int fd) {
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return text;
+}
+
 } // namespace
 
 std::optional<fs::path> fetch_busybox(std::string_view debian_arch) {
@@ -70,8 +79,7 @@ std::map<std::string, std::string> host_binfmt_listing() {
     return listing;
 }
 
-std::string in_private_binfmt(const fs::path& mount_point,
-                              const std::function<std::string(const fs::path&)>& fn) {
+std::string in_own_namespaces(const std::function<std::string()>& fn) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return "CHILD: pipe failed";
     const uid_t uid = ::getuid();
@@ -88,13 +96,11 @@ std::string in_private_binfmt(const fs::path& mount_point,
                    !write_proc("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
                    !write_proc("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")) {
             result = "CHILD: id maps refused";
-        } else if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-                   ::mount("binfmt_misc", mount_point.c_str(), "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                           nullptr) != 0) {
-            result = "CHILD: mounting a private binfmt_misc failed";
+        } else if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+            result = "CHILD: making mounts private failed";
         } else {
             try {
-                result = fn(mount_point);
+                result = fn();
             } catch (const std::exception& e) {
                 result = std::string("EXCEPTION: ") + e.what();
             }
@@ -103,10 +109,33 @@ std::string in_private_binfmt(const fs::path& mount_point,
         ::_exit(0);
     }
     ::close(out[1]);
-    std::string result;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) result.append(buf, static_cast<std::size_t>(n));
-    ::close(out[0]);
+    const std::string result = read_all(out[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return result;
+}
+
+bool mount_binfmt_misc(const fs::path& dir) {
+    return ::mount("binfmt_misc", dir.c_str(), "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
+}
+
+std::string output_of(const fs::path& program, const std::vector<std::string>& argv) {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return "pipe failed";
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    if (child < 0) return "fork failed";
+    if (child == 0) {
+        ::dup2(out[1], 1);
+        ::close(0);
+        ::execv(program.c_str(), args.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    const std::string result = read_all(out[0]);
     int status = 0;
     ::waitpid(child, &status, 0);
     return result;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mab::emu::test {
 
@@ -19,11 +20,17 @@ std::optional<std::filesystem::path> fetch_busybox(std::string_view debian_arch)
 // Every entry of the host's binfmt_misc directory with its contents (read-only).
 std::map<std::string, std::string> host_binfmt_listing();
 
-// Forks a child that enters a new user namespace (mapping the caller to root) and mount
-// namespace, mounts a fresh binfmt_misc instance on `mount_point` (an existing
-// directory) and returns what `fn(mount_point)` returns, or "EXCEPTION: …" / "CHILD: …"
-// when it throws or the setup fails. Needs Linux 6.7 (see kernel_has_private_binfmt).
-std::string in_private_binfmt(const std::filesystem::path& mount_point,
-                              const std::function<std::string(const std::filesystem::path&)>& fn);
+// Forks a child that enters a new user namespace (mapping the caller to root) and a
+// private mount namespace, and returns what `fn()` returns there, or "EXCEPTION: …" /
+// "CHILD: …" when it throws or the setup fails. A binfmt_misc mounted there is the
+// namespace's own instance (Linux 6.7, see kernel_has_private_binfmt).
+std::string in_own_namespaces(const std::function<std::string()>& fn);
+
+// Mounts a fresh binfmt_misc instance on `dir` (in_own_namespaces only); false if refused.
+bool mount_binfmt_misc(const std::filesystem::path& dir);
+
+// What `program` prints on stdout when run with exactly `argv` (argv[0] included) and
+// no stdin; the exit status is ignored.
+std::string output_of(const std::filesystem::path& program, const std::vector<std::string>& argv);
 
 } // namespace mab::emu::test

@@ -13,19 +13,13 @@ read -r major minor _ <<<"$(uname -r | tr '.-' '  ')"
 (( major > 6 || (major == 6 && minor >= 7) )) ||
   skip "Linux $(uname -r) has no private binfmt_misc (6.7+), so builds need the host's handlers"
 
-ctx=$(new_context ctx <<'DOCKERFILE'
-FROM scratch
-ARG TARGETARCH
-COPY bb/${TARGETARCH}/busybox /bin/busybox
+ctx=$(busybox_context ctx amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386 <<'DOCKERFILE'
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 RUN uname -m > /arch
 DOCKERFILE
 )
-copy_busybox "$ctx" amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386
 ensure_e2e_user
-cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
-mkdir -p "$WORK/out" && chmod 777 "$WORK/out"
-chmod -R a+rX "$WORK"
+share_work_with_e2e_user
 
 # Everything this test changes is put back by restore, on success and on failure.
 mounted_here=0

@@ -68,7 +68,7 @@ assert_output_contains 'unknown platform "bogus"'
 
 # Non-root, and root inside a user namespace: clear errors, nothing changed.
 ensure_e2e_user
-cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab" && chmod a+rx "$WORK"
+share_work_with_e2e_user
 if as_e2e_user "$WORK/mab" binfmt --install s390x >"$WORK/last.out" 2>&1; then fail "non-root --install succeeded"; fi
 assert_output_contains "needs root"
 if as_e2e_user "$WORK/mab" binfmt --uninstall arm64 >"$WORK/last.out" 2>&1; then fail "non-root --uninstall succeeded"; fi

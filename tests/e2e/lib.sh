@@ -85,6 +85,13 @@ ensure_e2e_user() {
   grep -q "^$E2E_USER:" /etc/subuid || echo "$E2E_USER:300000:65536" >>/etc/subuid
   grep -q "^$E2E_USER:" /etc/subgid || echo "$E2E_USER:300000:65536" >>/etc/subgid
 }
+# Lets mab-e2e use $WORK: a copy of mab at $WORK/mab (the checkout may be out of its
+# reach) and a world-writable $WORK/out.
+share_work_with_e2e_user() {
+  cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
+  mkdir -p "$WORK/out" && chmod 777 "$WORK/out"
+  chmod -R a+rX "$WORK"
+}
 # Runs a command as mab-e2e, with its own HOME and no MAB_ROOT.
 as_e2e_user() { runuser -u "$E2E_USER" -- env -u MAB_ROOT HOME="$(getent passwd "$E2E_USER" | cut -d: -f6)" "$@"; }
 
@@ -99,6 +106,17 @@ host_binfmt_listing() {
   done
 }
 host_binfmt_mounted() { [[ "$(stat -f -c %T "$HOST_BINFMT" 2>/dev/null)" == binfmt_misc ]]; }
+
+# A build context on the busybox base: FROM scratch + Debian's busybox-static for
+# $TARGETARCH, then the Dockerfile lines read from stdin. Arguments after the name are
+# copy_busybox's DEBIAN_ARCH:OCI_ARCH pairs. Prints the context directory.
+busybox_context() {
+  local name=$1 dir
+  shift
+  dir=$({ printf '%s\n' 'FROM scratch' 'ARG TARGETARCH' 'COPY bb/${TARGETARCH}/busybox /bin/busybox'; cat; } | new_context "$name")
+  copy_busybox "$dir" "$@"
+  echo "$dir"
+}
 
 # Puts Debian's busybox-static at CTX/bb/<arch>/busybox for each DEBIAN_ARCH:OCI_ARCH
 # pair (fetched by emu/testdata/fetch-busybox.sh), for `COPY bb/${TARGETARCH}/busybox`.

@@ -8,19 +8,12 @@ need jq runuser
 [[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
 ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
 
-ctx=$(new_context ctx <<'DOCKERFILE'
-FROM scratch
-ARG TARGETARCH
-COPY bb/${TARGETARCH}/busybox /bin/busybox
+ctx=$(busybox_context ctx amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386 <<'DOCKERFILE'
 RUN ["/bin/busybox", "sh", "-c", "/bin/busybox uname -m > /arch"]
 DOCKERFILE
 )
-copy_busybox "$ctx" amd64:amd64 arm64:arm64 armhf:arm ppc64el:ppc64le s390x:s390x i386:386
-
 ensure_e2e_user
-cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
-mkdir -p "$WORK/out" && chmod 777 "$WORK/out"
-chmod -R a+rX "$WORK"
+share_work_with_e2e_user
 
 host_before=$(host_binfmt_listing)
 as_e2e_user "$WORK/mab" build \

@@ -9,22 +9,14 @@ qemu=/usr/bin/qemu-aarch64-static
 [[ -x $qemu ]] || skip "qemu-user-static is not installed"
 
 # The busybox base, as run_emulated.sh builds it: FROM scratch + Debian's static busybox.
-fault=$(new_context fault <<'DOCKERFILE'
-FROM scratch
-ARG TARGETARCH
-COPY bb/${TARGETARCH}/busybox /bin/busybox
+fault=$(busybox_context fault amd64:amd64 arm64:arm64 <<'DOCKERFILE'
 RUN ["/bin/busybox", "sh", "-c", "kill -SEGV $$", "mab-e2e-fault-marker"]
 DOCKERFILE
 )
-copy_busybox "$fault" amd64:amd64 arm64:arm64
-exit3=$(new_context exit3 <<'DOCKERFILE'
-FROM scratch
-ARG TARGETARCH
-COPY bb/${TARGETARCH}/busybox /bin/busybox
+exit3=$(busybox_context exit3 arm64:arm64 <<'DOCKERFILE'
 RUN ["/bin/busybox", "sh", "-c", "echo failing >&2; exit 3"]
 DOCKERFILE
 )
-cp -r "$fault/bb" "$exit3/bb"
 
 # The version is read independently here: the first line qemu prints.
 qemu_version=$("$qemu" --version)
