@@ -18,7 +18,7 @@ EmulationSetup::~EmulationSetup() {
     if (m_mounted) ::umount2(m_mount_point.c_str(), MNT_DETACH);
 }
 
-void EmulationSetup::prepare(const oci::Platform& platform) {
+std::filesystem::path EmulationSetup::prepare(const oci::Platform& platform) {
     std::lock_guard lock(m_mutex);
     if (!m_plan) {
         std::vector<oci::Platform> wanted = m_platforms;
@@ -44,7 +44,7 @@ void EmulationSetup::prepare(const oci::Platform& platform) {
         m_plan = std::move(plan);
     }
     const emu::PlatformSupport* support = m_plan->find(platform);
-    if (support && support->how != emu::Support::missing) return;
+    if (support && support->how != emu::Support::missing) return support->interpreter;
     throw Error(ErrorKind::emulation,
                 fmt::format("cannot RUN for {}: {}", platform.str(),
                             support && !support->reason.empty() ? support->reason : "no emulator"))

@@ -24,7 +24,8 @@ public:
     EmulationSetup& operator=(const EmulationSetup&) = delete;
 
     // Before a RUN for `platform`: ready, or Error(emulation) saying what is missing.
-    void prepare(const oci::Platform& platform);
+    // Returns the qemu that runs the platform's binaries; empty when it runs natively.
+    std::filesystem::path prepare(const oci::Platform& platform);
 
 private:
     std::vector<oci::Platform> m_platforms;

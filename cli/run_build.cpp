@@ -128,7 +128,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     runner_config.local_sources["context"] = fs::absolute(r.context);
     for (const auto& [context_name, layout] : layouts) runner_config.image_layouts.push_back(layout.dir());
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
-    runner_config.prepare_platform = [&emulation](const oci::Platform& p) { emulation.prepare(p); };
+    runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
     runner_config.cancelled = [] { return termination_requested(); };
     engine::Runner runner(runner_config);
     engine::Solver solver(runner, progress);

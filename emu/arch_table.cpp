@@ -26,6 +26,20 @@ constexpr std::string_view k_arm_magic =
     R"(\x7f\x45\x4c\x46\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00)";
 constexpr std::string_view k_riscv64_magic =
     R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00)";
+// mips64 (n64) and loongarch64 as Debian 12's qemu-user-static registers them: the
+// masks also ignore the ABI version byte's low bit (mips) or the whole byte (loongarch).
+constexpr std::string_view k_mips64el_magic =
+    R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x08\x00)";
+constexpr std::string_view k_mips64el_mask =
+    R"(\xff\xff\xff\xff\xff\xff\xff\x00\xfe\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff)";
+constexpr std::string_view k_mips64_magic =
+    R"(\x7f\x45\x4c\x46\x02\x02\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x08)";
+constexpr std::string_view k_mips64_mask =
+    R"(\xff\xff\xff\xff\xff\xff\xff\x00\xfe\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff)";
+constexpr std::string_view k_loongarch64_magic =
+    R"(\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x02\x01)";
+constexpr std::string_view k_loongarch64_mask =
+    R"(\xff\xff\xff\xff\xff\xff\xff\xfc\x00\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff)";
 constexpr std::string_view k_le_mask =
     R"(\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff)";
 constexpr std::string_view k_ppc64le_magic =
@@ -38,8 +52,9 @@ constexpr std::string_view k_s390x_mask =
     R"(\xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff)";
 
 // EM_* values from <elf.h>; 386 and arm variants share an ELF machine with their
-// siblings, which is why the variant is part of the key.
-constexpr std::array<ArchInfo, 8> k_arches{{
+// siblings, which is why the variant is part of the key. Debian has no big-endian
+// mips64 port, so that row names no Debian architecture.
+constexpr std::array<ArchInfo, 11> k_arches{{
     {"amd64", "", "x86_64", "x86_64", "amd64", EM_X86_64, k_x86_64_magic, k_x86_mask},
     {"arm64", "", "aarch64", "aarch64", "arm64", EM_AARCH64, k_aarch64_magic, k_le_mask},
     {"arm", "v7", "arm", "armv7l", "armhf", EM_ARM, k_arm_magic, k_le_mask},
@@ -48,6 +63,9 @@ constexpr std::array<ArchInfo, 8> k_arches{{
     {"s390x", "", "s390x", "s390x", "s390x", EM_S390, k_s390x_magic, k_s390x_mask},
     {"386", "", "i386", "i686", "i386", EM_386, k_i386_magic, k_x86_mask},
     {"riscv64", "", "riscv64", "riscv64", "riscv64", EM_RISCV, k_riscv64_magic, k_le_mask},
+    {"mips64le", "", "mips64el", "mips64", "mips64el", EM_MIPS, k_mips64el_magic, k_mips64el_mask},
+    {"mips64", "", "mips64", "mips64", "", EM_MIPS, k_mips64_magic, k_mips64_mask},
+    {"loong64", "", "loongarch64", "loongarch64", "loong64", EM_LOONGARCH, k_loongarch64_magic, k_loongarch64_mask},
 }};
 
 } // namespace
@@ -62,6 +80,13 @@ const ArchInfo* find_arch(const oci::Platform& platform) {
         return &a;
     }
     return nullptr;
+}
+
+bool runs_natively(const ArchInfo& target, const ArchInfo& host) {
+    if (&target == &host) return true;
+    if (host.architecture == "amd64" && target.architecture == "386") return true;
+    if (host.architecture == "arm" && host.variant == "v7" && target.architecture == "arm") return true;
+    return false;
 }
 
 std::optional<std::filesystem::path> find_qemu(const ArchInfo& arch) {

@@ -18,7 +18,7 @@ struct ArchInfo {
     std::string_view variant;        // OCI: "v7" or ""
     std::string_view qemu_name;      // "aarch64" (qemu-aarch64-static)
     std::string_view uname_machine;  // what `uname -m` prints inside: "aarch64"
-    std::string_view debian_arch;    // "arm64", "armhf"
+    std::string_view debian_arch;    // "arm64", "armhf"; "" when Debian has no such port
     unsigned elf_machine;            // EM_AARCH64 …
     // binfmt_misc magic and mask over the first 20 ELF header bytes, written with \x
     // escapes exactly as the kernel's register file takes them (from qemu's
@@ -31,6 +31,10 @@ std::span<const ArchInfo> arch_table();
 
 // The row for a platform (variant-aware for arm), or nullptr if mab knows none.
 const ArchInfo* find_arch(const oci::Platform& platform);
+
+// True if a `host` machine executes `target` binaries without an emulator (itself, 386
+// on amd64, arm/v6 on arm/v7).
+bool runs_natively(const ArchInfo& target, const ArchInfo& host);
 
 // Where qemu-user for this architecture is installed (qemu-<name>-static from Debian's
 // qemu-user-static, else qemu-<name>), or nullopt.

@@ -1,9 +1,7 @@
 #include "emu/binfmt.hpp"
 
-#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -19,15 +17,13 @@
 #include "base/error.hpp"
 #include "base/user_namespace_probe.hpp"
 #include "base/format.hpp"
-#include "base/unique_fd.hpp"
 #include "emu/arch_table.hpp"
+#include "emu/binfmt_register.hpp"
 
 namespace mab::emu {
 
 namespace {
 
-// BINFMTFS_MAGIC from <linux/magic.h>.
-constexpr long k_binfmtfs_magic = 0x42494e4d;
 constexpr const char* k_install_hint = "apt-get install qemu-user-static";
 constexpr const char* k_kernel_hint =
     "mab registers qemu in its own binfmt_misc instance, which needs Linux 6.7 or newer; on "
@@ -35,14 +31,6 @@ constexpr const char* k_kernel_hint =
     "`mab binfmt --install arm64` or Debian's qemu-user-static with binfmt-support";
 
 std::string platform_text(const oci::Platform& platform) { return platform.normalized().str(); }
-
-// True if `host` executes `target` binaries without an emulator.
-bool runs_natively(const ArchInfo& target, const ArchInfo& host) {
-    if (&target == &host) return true;
-    if (host.architecture == "amd64" && target.architecture == "386") return true;
-    if (host.architecture == "arm" && host.variant == "v7" && target.architecture == "arm") return true;
-    return false;
-}
 
 const ArchInfo* host_arch() { return find_arch(oci::Platform::host()); }
 
@@ -58,11 +46,6 @@ std::string hex_to_bytes(const std::string& hex) {
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
         out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
     return out;
-}
-
-bool is_binfmt_mount(const std::filesystem::path& dir) {
-    struct statfs fs {};
-    return ::statfs(dir.c_str(), &fs) == 0 && fs.f_type == k_binfmtfs_magic;
 }
 
 bool host_binfmt_enabled(const std::filesystem::path& dir) {
@@ -89,27 +72,6 @@ void mount_instance(const std::filesystem::path& mount_point) {
     throw Error(ErrorKind::emulation,
                 fmt::format("mount binfmt_misc on {}: {} (kernel {})", mount_point, std::strerror(err),
                             u.release))
-        .with_hint(k_kernel_hint);
-}
-
-void write_registration(const std::filesystem::path& mount_point, const ArchInfo& arch,
-                        const std::filesystem::path& qemu) {
-    const std::string name = "qemu-" + std::string(arch.qemu_name);
-    if (std::filesystem::exists(mount_point / name)) return;  // registered earlier in this instance
-    if (qemu.native().find(':') != std::string::npos)
-        throw Error(ErrorKind::emulation, fmt::format("qemu path {} contains ':', which binfmt_misc cannot take", qemu));
-    // F: the kernel opens qemu now, so it works after pivot_root; P: keep argv[0]
-    // (busybox applets); O/C: qemu gets the binary as an fd and its credentials.
-    const std::string line = fmt::format(":{}:M::{}:{}:{}:POCF", name, arch.binfmt_magic, arch.binfmt_mask,
-                                         qemu.native());
-    const std::filesystem::path reg = mount_point / "register";
-    UniqueFd fd(::open(reg.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) throw_errno("open", reg.string());
-    const ssize_t n = ::write(fd.get(), line.data(), line.size());
-    if (n == static_cast<ssize_t>(line.size())) return;
-    const int err = n < 0 ? errno : EIO;
-    throw Error(ErrorKind::emulation,
-                fmt::format("register {} ({}) in {}: {}", name, qemu, reg, std::strerror(err)))
         .with_hint(k_kernel_hint);
 }
 
@@ -282,7 +244,14 @@ std::vector<PlatformSupport> register_private_handlers(const std::vector<oci::Pl
     }
     if (todo.empty()) return todo;
     mount_instance(mount_point);
-    for (std::size_t i = 0; i < todo.size(); ++i) write_registration(mount_point, *arches[i], todo[i].interpreter);
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        try {
+            register_qemu_handler(mount_point, *arches[i], todo[i].interpreter);  // false: registered earlier
+        } catch (Error& e) {
+            e.with_hint(k_kernel_hint);
+            throw;
+        }
+    }
     return todo;
 }
 

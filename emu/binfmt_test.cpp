@@ -1,52 +1,30 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "emu/arch_table.hpp"
 #include "emu/binfmt.hpp"
+#include "emu/test_support.hpp"
 
 using namespace mab;
+using mab::emu::test::fetch_busybox;
+using mab::emu::test::host_binfmt_listing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Runs testdata/fetch-busybox.sh for a Debian architecture; nullopt (with a loud WARN)
-// when apt cannot deliver it.
-std::optional<fs::path> fetch_busybox(std::string_view debian_arch) {
-    static std::map<std::string, std::optional<fs::path>> cache;
-    const std::string key(debian_arch);
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
-    const std::string command = std::string("sh '") + MAB_EMU_TESTDATA + "/fetch-busybox.sh' " + key;
-    std::optional<fs::path> result;
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-        std::string out;
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-        const int status = ::pclose(pipe);
-        while (!out.empty() && out.back() == '\n') out.pop_back();
-        if (status == 0 && !out.empty()) result = fs::path(out);
-    }
-    if (!result) WARN("SKIPPING busybox-static:" << key << ": fetch-busybox.sh could not fetch it (apt unreachable?)");
-    cache[key] = result;
-    return result;
-}
 
 std::string read_header(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -64,19 +42,6 @@ bool header_matches(const std::string& header, const emu::ArchInfo& arch) {
     return true;
 }
 
-// Every entry of the host's binfmt_misc directory with its contents (read-only).
-std::map<std::string, std::string> host_binfmt_listing() {
-    std::map<std::string, std::string> listing;
-    std::error_code ec;
-    for (const fs::directory_entry& e : fs::directory_iterator(emu::k_host_binfmt_dir, ec)) {
-        std::ifstream in(e.path());
-        std::stringstream text;
-        text << in.rdbuf();
-        listing[e.path().filename().string()] = text.str();
-    }
-    return listing;
-}
-
 const emu::ArchInfo& row(std::string_view debian_arch) {
     for (const emu::ArchInfo& a : emu::arch_table())
         if (a.debian_arch == debian_arch) return a;
@@ -88,13 +53,12 @@ oci::Platform platform_of(const emu::ArchInfo& a) {
     return oci::Platform{"linux", std::string(a.architecture), std::string(a.variant), ""};
 }
 
+// One write(2), as binfmt_misc control files want it.
 void write_file(const char* path, const std::string& text) {
     const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-        std::perror(path);
-        ::_exit(90);
-    }
-    ::close(fd);
+    const bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (fd >= 0) ::close(fd);
+    if (!ok) throw std::runtime_error(std::string("write ") + path + ": " + std::strerror(errno));
 }
 
 } // namespace
@@ -216,76 +180,37 @@ TEST_CASE("foreign busybox runs through qemu registered in a private binfmt_misc
     }
     const auto before = host_binfmt_listing();
     TempDir dir(fs::temp_directory_path(), "mab-binfmt-");
-    int out[2];
-    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-    const uid_t uid = ::getuid();
-    const gid_t gid = ::getgid();
-    std::fflush(nullptr);
-    const pid_t child = ::fork();
-    if (child < 0) FAIL("fork: " << std::strerror(errno));
-    if (child == 0) {
-        ::dup2(out[1], 1);
-        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) ::_exit(91);
-        write_file("/proc/self/setgroups", "deny");
-        write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
-        write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(92);
+    const std::string output = emu::test::in_own_namespaces([&] {
+        std::string out;
+        // The kernel refusing the mount surfaces as an emulation error.
         try {
-            // The kernel refusing the mount surfaces as an emulation error.
-            try {
-                emu::register_private_handlers({platform_of(*arches[0])}, "/nonexistent/binfmt");
-                std::printf("no error for a refused mount\n");
-            } catch (const Error& e) {
-                std::printf("refused: %s\n", e.kind() == ErrorKind::emulation ? "emulation" : "other");
-            }
-            std::vector<oci::Platform> platforms{oci::Platform::host()};
-            for (const emu::ArchInfo* a : arches) platforms.push_back(platform_of(*a));
-            const auto registered = emu::register_private_handlers(platforms, dir.path());
-            std::printf("registered %zu\n", registered.size());
-            // Registering again in the same instance is harmless.
-            emu::register_private_handlers(platforms, dir.path());
-            for (const emu::ArchInfo* a : arches) {
-                const auto status = emu::host_handler_status(platform_of(*a), dir.path());
-                std::printf("status %d %s %d\n", status && status->enabled,
-                            status ? status->flags.c_str() : "-", status && status->matches);
-            }
-            // A disabled handler reads back as disabled; then switch it on again.
-            const fs::path entry = dir.path() / ("qemu-" + std::string(arches[0]->qemu_name));
-            write_file(entry.c_str(), "0");
-            const auto off = emu::host_handler_status(platform_of(*arches[0]), dir.path());
-            std::printf("disabled %d\n", off && !off->enabled);
-            write_file(entry.c_str(), "1");
-        } catch (const std::exception& e) {
-            std::printf("error: %s\n", e.what());
-            std::fflush(stdout);
-            ::_exit(93);
+            emu::register_private_handlers({platform_of(*arches[0])}, "/nonexistent/binfmt");
+            out += "no error for a refused mount\n";
+        } catch (const Error& e) {
+            out += std::string("refused: ") + (e.kind() == ErrorKind::emulation ? "emulation" : "other") + "\n";
         }
-        std::fflush(stdout);
+        std::vector<oci::Platform> platforms{oci::Platform::host()};
+        for (const emu::ArchInfo* a : arches) platforms.push_back(platform_of(*a));
+        const auto registered = emu::register_private_handlers(platforms, dir.path());
+        out += "registered " + std::to_string(registered.size()) + "\n";
+        // Registering again in the same instance is harmless.
+        emu::register_private_handlers(platforms, dir.path());
         for (const emu::ArchInfo* a : arches) {
-            const pid_t run = ::fork();
-            if (run == 0) {
-                const std::string path = binaries[a].string();
-                // argv[0] "uname": busybox picks the applet from it, so P must preserve it.
-                ::execl(path.c_str(), "uname", "-m", static_cast<char*>(nullptr));
-                std::printf("exec %s failed\n", path.c_str());
-                std::fflush(stdout);
-                ::_exit(94);
-            }
-            int st = 0;
-            ::waitpid(run, &st, 0);
+            const auto status = emu::host_handler_status(platform_of(*a), dir.path());
+            out += fmt::format("status {:d} {} {:d}\n", status && status->enabled, status ? status->flags : "-",
+                               status && status->matches);
         }
-        ::_exit(0);
-    }
-    ::close(out[1]);
-    std::string output;
-    char buf[256];
-    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) output.append(buf, static_cast<std::size_t>(n));
-    ::close(out[0]);
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, 0) == child);
+        // A disabled handler reads back as disabled; then switch it on again.
+        const fs::path entry = dir.path() / ("qemu-" + std::string(arches[0]->qemu_name));
+        write_file(entry.c_str(), "0");
+        const auto off = emu::host_handler_status(platform_of(*arches[0]), dir.path());
+        out += fmt::format("disabled {:d}\n", off && !off->enabled);
+        write_file(entry.c_str(), "1");
+        // argv[0] "uname": busybox picks the applet from it, so P must preserve it.
+        for (const emu::ArchInfo* a : arches) out += emu::test::output_of(binaries[a], {"uname", "-m"});
+        return out;
+    });
     INFO(output);
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
 
     std::string expected = "refused: emulation\nregistered " + std::to_string(arches.size()) + "\n";
     for (std::size_t i = 0; i < arches.size(); ++i) expected += "status 1 POCF 1\n";

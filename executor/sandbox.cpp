@@ -27,6 +27,7 @@
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
+#include "executor/command_init.hpp"
 #include "executor/mount_stubs.hpp"
 #include "executor/sandbox_child.hpp"
 #include "executor/sandbox_mounts.hpp"
@@ -134,6 +135,7 @@ int child_main(void* arg) {
     // Last, after no_new_privs (which lets an unprivileged process install a filter) and
     // after every mount: from here on the filter refuses them.
     install_seccomp(c);
+    fork_command_below_init(c.status_fd, c.result_fd, c.hide);  // returns as the command, PID 2
     ::execvp(c.argv[0], c.argv.data());
     child_fail(c, "exec", c.argv[0]);
 }
@@ -195,10 +197,11 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     if (!root_fd) throw_errno("open", rootfs);
     MountStubs stubs(root_fd.get());
 
-    UniqueFd out_r, out_w, err_r, err_w, status_r, status_w;
+    UniqueFd out_r, out_w, err_r, err_w, status_r, status_w, result_r, result_w;
     make_pipe(out_r, out_w);
     make_pipe(err_r, err_w);
     make_pipe(status_r, status_w);
+    make_pipe(result_r, result_w);
 
     std::vector<std::string> argv_copy = spec.argv, env_copy = spec.env;
     ChildContext ctx;
@@ -221,6 +224,8 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     ctx.out_fd = out_w.get();
     ctx.err_fd = err_w.get();
     ctx.status_fd = status_w.get();
+    ctx.result_fd = result_w.get();
+    ctx.hide = own_strings();
     ctx.cap_last = read_cap_last();
     const std::vector<sock_filter> seccomp = build_seccomp_filter(host_syscall_abis());
     ctx.seccomp = &seccomp;
@@ -233,6 +238,7 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     out_w.reset();
     err_w.reset();
     status_w.reset();
+    result_w.reset();
 
     // The status pipe closes on exec (success) or carries the setup error.
     std::string setup_error;
@@ -286,7 +292,10 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
         stubs.remove();
         throw;
     }
-    const int status = wait_for(pid);
+    // How the command ended, as its init saw it; the init's own status when it reported
+    // nothing (it was killed).
+    const int init_status = wait_for(pid);
+    const int status = read_command_status(result_r.get()).value_or(init_status);
     stubs.remove();
     if (WIFEXITED(status)) {
         result.exit_code = WEXITSTATUS(status);

@@ -9,6 +9,8 @@
 
 #include <vector>
 
+#include "executor/command_init.hpp"
+
 namespace mab::executor {
 
 struct ChildContext {
@@ -29,6 +31,8 @@ struct ChildContext {
     int out_fd = -1;
     int err_fd = -1;
     int status_fd = -1;  // receives a message when setup fails; closed by exec on success
+    int result_fd = -1;  // the init writes the command's wait status here (command_init.hpp)
+    OwnStrings hide;     // mab's argv/environment strings, wiped in the init
     int cap_last = 0;
 };
 

@@ -90,11 +90,13 @@ TEST_CASE("a RUN killed by a signal reports it") {
     TempDir tmp(fs::temp_directory_path(), "mab-exec-test-");
     fs::path root = make_busybox_rootfs(tmp.path());
     std::string got = in_build_namespace([&](const BuildNamespace&) {
-        // pid 1 ignores signals it has no handler for, so the shell kills a child of its own.
-        Captured c = run(shell(root, "sh -c 'kill -9 $$'; echo status=$?"));
-        return c.out;
+        Captured child = run(shell(root, "sh -c 'kill -9 $$'; echo status=$?"));
+        // The command is not the namespace's init, so a signal it sends itself takes effect.
+        Captured self = run(shell(root, "kill -SEGV $$; echo survived"));
+        return child.out + "|" + std::to_string(self.result.signal) + "|" + std::to_string(self.result.exit_code) +
+               "|" + self.out;
     });
-    CHECK(got == "status=137\n");
+    CHECK(got == "status=137\n|11|139|");
 }
 
 TEST_CASE("env, cwd, uid, gid and groups are applied; cwd is created") {
@@ -138,21 +140,24 @@ TEST_CASE("hostname, /etc/hostname and /etc/hosts are set") {
     CHECK(got.find("sbx-test\n", 18) != std::string::npos);
 }
 
-TEST_CASE("the RUN has its own PID namespace with the command as pid 1") {
+TEST_CASE("the RUN has its own PID namespace: a minimal init as pid 1, the command as pid 2") {
     TempDir tmp(fs::temp_directory_path(), "mab-exec-test-");
     fs::path root = make_busybox_rootfs(tmp.path());
-    const std::string script = "sleep 5 & echo $$ $!; cat /proc/1/cmdline; echo; ls -d /proc/[0-9]*; kill $!";
+    const std::string script = "sleep 5 & echo $$ $!; cat /proc/2/cmdline; echo; tr -d \"\\\\000\" < /proc/1/cmdline | wc -c; "
+                               "cat /proc/1/environ 2>/dev/null | wc -c; ls -d /proc/[0-9]*; "
+                               "orphan() { sleep 0.1 & }; orphan; kill $!";
     std::string got = in_build_namespace([&](const BuildNamespace&) {
         Captured c = run(shell(root, script));
         return c.out + c.err;
     });
-    // $$ is 1 and /proc/1 is the shell; the only other process is the background sleep
+    // $$ is 2 and /proc/2 is the shell; pid 1 is the init, which shows nothing of mab's
+    // command line or environment; the only other process is the background sleep
     // (busybox runs ls inside the shell's own process).
     INFO(got);
-    REQUIRE(got.rfind("1 ", 0) == 0);
+    REQUIRE(got.rfind("2 ", 0) == 0);
     std::string sleep_pid = got.substr(2, got.find('\n') - 2);
     std::string cmdline = std::string("/bin/sh") + '\0' + "-c" + '\0' + script + '\0';
-    CHECK(got == "1 " + sleep_pid + "\n" + cmdline + "\n/proc/1\n/proc/" + sleep_pid + "\n");
+    CHECK(got == "2 " + sleep_pid + "\n" + cmdline + "\n0\n0\n/proc/1\n/proc/2\n/proc/" + sleep_pid + "\n");
 }
 
 TEST_CASE("--network none leaves only the loopback device, up") {

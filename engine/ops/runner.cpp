@@ -49,10 +49,10 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
-                if (m_config.prepare_platform) m_config.prepare_platform(op.platform);
+                ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions};
+                if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
                 return run_on_snapshot(vertex, inputs, [&](const std::filesystem::path& rootfs) {
-                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress,
-                                  m_config.cancelled);
+                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress, context);
                 });
             } else if constexpr (std::is_same_v<T, graph::ImageSource>) {
                 return run_image(vertex, op);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/qemu_version.hpp"
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
 #include "snapshotter/layer.hpp"
@@ -29,9 +30,10 @@ struct RunnerConfig {
     std::map<std::string, std::filesystem::path> local_sources;
     // OCI layouts whose blobs base images may come from (--build-context oci-layout://).
     std::vector<std::filesystem::path> image_layouts = {};
-    // Called before a RUN for its platform: makes emulation ready or throws
-    // Error(emulation) saying what is missing. Empty: only native RUNs are possible.
-    std::function<void(const oci::Platform&)> prepare_platform = {};
+    // Called before a RUN for its platform: makes emulation ready and returns the qemu
+    // that will run the RUN's binaries (empty when the host runs them natively), or
+    // throws Error(emulation) saying what is missing. Empty: only native RUNs are possible.
+    std::function<std::filesystem::path(const oci::Platform&)> prepare_platform = {};
     // True once the build should stop (Ctrl-C); checked before each op and while a RUN runs.
     std::function<bool()> cancelled = {};
 };
@@ -58,6 +60,7 @@ private:
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
 
     RunnerConfig m_config;
+    emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
 };
 
 } // namespace mab::engine

@@ -92,13 +92,45 @@ fetch_busyboxes() {
   done
 }
 
+# Puts Debian's busybox-static at CTX/bb/<arch>/busybox for each DEBIAN_ARCH:OCI_ARCH
+# pair, for `COPY bb/${TARGETARCH}/busybox`.
+copy_busybox() {
+  local ctx=$1
+  shift
+  fetch_busyboxes "$ctx/bb" "$@"
+}
+
+# A build context on the busybox base: FROM scratch + Debian's busybox-static for
+# $TARGETARCH, then the Dockerfile lines read from stdin. Arguments after the name are
+# copy_busybox's DEBIAN_ARCH:OCI_ARCH pairs. Prints the context directory.
+busybox_context() {
+  local name=$1 dir
+  shift
+  dir=$({ printf '%s\n' 'FROM scratch' 'ARG TARGETARCH' 'COPY bb/${TARGETARCH}/busybox /bin/busybox'; cat; } | new_context "$name")
+  copy_busybox "$dir" "$@"
+  echo "$dir"
+}
+
 # As root: makes sure the non-root test user NAME exists with subordinate id ranges.
 ensure_subid_user() {
   local user=$1
-  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user" || skip "cannot create $user"
   grep -q "^$user:" /etc/subuid || echo "$user:300000:65536" >>/etc/subuid
   grep -q "^$user:" /etc/subgid || echo "$user:300000:65536" >>/etc/subgid
 }
+
+# The non-root test user (root only): mab-e2e, with subordinate id ranges.
+E2E_USER=mab-e2e
+ensure_e2e_user() { ensure_subid_user "$E2E_USER"; }
+# Lets mab-e2e use $WORK: a copy of mab at $WORK/mab (the checkout may be out of its
+# reach) and a world-writable $WORK/out.
+share_work_with_e2e_user() {
+  cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
+  mkdir -p "$WORK/out" && chmod 777 "$WORK/out"
+  chmod -R a+rX "$WORK"
+}
+# Runs a command as mab-e2e, with its own HOME and no MAB_ROOT.
+as_e2e_user() { runuser -u "$E2E_USER" -- env -u MAB_ROOT HOME="$(getent passwd "$E2E_USER" | cut -d: -f6)" "$@"; }
 
 # Skips unless the test runs as root (to create the test user and fetch foreign busybox
 # packages) on an amd64 host (the tests' expected machines) with qemu-user-static.
@@ -108,3 +140,15 @@ need_root_amd64_with_qemu() {
   [[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
   ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
 }
+
+# The host's binfmt_misc: every entry with its contents, and the status (read-only).
+HOST_BINFMT=/proc/sys/fs/binfmt_misc
+host_binfmt_listing() {
+  local entry
+  for entry in $(ls "$HOST_BINFMT" 2>/dev/null | sort); do
+    [[ $entry == register ]] && continue
+    echo "== $entry"
+    cat "$HOST_BINFMT/$entry" 2>/dev/null || true
+  done
+}
+host_binfmt_mounted() { [[ "$(stat -f -c %T "$HOST_BINFMT" 2>/dev/null)" == binfmt_misc ]]; }
