@@ -18,7 +18,7 @@
 #include "base/temp_dir.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/dir_entries.hpp"
-#include "snapshotter/layer_builder.hpp"
+#include "snapshotter/diff_writer.hpp"
 #include "snapshotter/tree_diff.hpp"
 
 namespace mab::snapshotter {
@@ -62,7 +62,7 @@ class UpperDiffer {
 public:
     UpperDiffer(const fs::path& upper, const std::optional<fs::path>& lower, oci::ContentStore& store,
                 const LayerOptions& options)
-        : m_upper(upper), m_lower(lower), m_store(store), m_options(options) {}
+        : m_upper(upper), m_lower(lower), m_out(upper, store, options) {}
 
     // `rel` is a directory of the upper. `hides_lower`: the lower's entries there are
     // hidden (this directory or one above it is opaque), so each one the upper lacks is
@@ -77,83 +77,43 @@ public:
         while (i < names.size() || j < hidden.size()) {
             const int cmp = i == names.size() ? 1 : j == hidden.size() ? -1 : names[i].compare(hidden[j]);
             if (cmp > 0) {
-                emit_whiteout(join(rel, hidden[j++]));
+                m_out.add_whiteout(DiffWriter::join(rel, hidden[j++]));
                 continue;
             }
             if (cmp == 0) ++j;
-            add(join(rel, names[i++]), hides_lower, lower_is_dir);
+            add(DiffWriter::join(rel, names[i++]), hides_lower, lower_is_dir);
         }
     }
 
-    std::optional<Layer> finish() {
-        if (!m_builder) return std::nullopt;
-        return m_builder->finish();
-    }
+    std::optional<Layer> finish() { return m_out.finish(); }
 
 private:
-    struct OpenDir {
-        std::string rel;
-        bool written;
-    };
-
-    static std::string join(const std::string& rel, const std::string& name) {
-        return rel.empty() ? name : rel + "/" + name;
-    }
-
     void add(const std::string& rel, bool hides_lower, bool parent_in_lower) {
         const fs::path p = m_upper / rel;
         struct stat st {};
         if (::lstat(p.c_str(), &st) != 0) throw_errno("lstat", p.string());
         if (is_whiteout(p, st)) {
-            emit_whiteout(rel);
+            m_out.add_whiteout(rel);
             return;
         }
         struct stat lower_st {};
         const bool in_lower = m_lower && parent_in_lower && ::lstat((*m_lower / rel).c_str(), &lower_st) == 0;
         const bool unchanged = in_lower && same_entry(*m_lower / rel, lower_st, p, st);
         if (!S_ISDIR(st.st_mode)) {
-            if (!unchanged) emit(rel);
+            if (!unchanged) m_out.add(rel);
             return;
         }
         // An opaque directory hides the lower's entries below it: they become whiteouts,
         // as the native differ writes a replaced directory.
         const bool opaque = overlay_xattr(p, "opaque") == std::optional<std::string>("y");
-        m_open_dirs.push_back({rel, false});
-        if (!unchanged) flush_parents();
+        m_out.enter_dir(rel, !unchanged);
         walk(rel, hides_lower || opaque, in_lower && S_ISDIR(lower_st.st_mode));
-        m_open_dirs.pop_back();
-    }
-
-    // Writes the directories we are in that are not in the layer yet, outermost first.
-    void flush_parents() {
-        for (OpenDir& d : m_open_dirs) {
-            if (d.written) continue;
-            tar().add(d.rel, m_upper / d.rel);
-            d.written = true;
-        }
-    }
-
-    void emit(const std::string& rel) {
-        flush_parents();
-        tar().add(rel, m_upper / rel);
-    }
-
-    void emit_whiteout(const std::string& rel) {
-        flush_parents();
-        tar().add_whiteout(rel);
-    }
-
-    TarWriter& tar() {
-        if (!m_builder) m_builder = std::make_unique<LayerBuilder>(m_store, m_options);
-        return m_builder->tar();
+        m_out.leave_dir();
     }
 
     fs::path m_upper;
     std::optional<fs::path> m_lower;
-    oci::ContentStore& m_store;
-    const LayerOptions& m_options;
-    std::unique_ptr<LayerBuilder> m_builder;
-    std::vector<OpenDir> m_open_dirs;
+    DiffWriter m_out;
 };
 
 // overlay's option parser splits at ',' and lowerdir at ':'.

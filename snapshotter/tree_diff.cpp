@@ -19,7 +19,7 @@
 #include "snapshotter/dir_entries.hpp"
 #include "base/unique_fd.hpp"
 #include "snapshotter/file_meta.hpp"
-#include "snapshotter/layer_builder.hpp"
+#include "snapshotter/diff_writer.hpp"
 
 namespace mab::snapshotter {
 
@@ -89,7 +89,7 @@ namespace {
 class Differ {
 public:
     Differ(const fs::path& upper, oci::ContentStore& store, const LayerOptions& options)
-        : m_upper(upper), m_store(store), m_options(options) {}
+        : m_upper(upper), m_out(upper, store, options) {}
 
     // Both trees have directory `rel` ("" for the roots).
     void walk_both(const fs::path& lower, const std::string& rel) {
@@ -100,45 +100,32 @@ public:
         while (i < ln.size() || j < un.size()) {
             int cmp = i == ln.size() ? 1 : j == un.size() ? -1 : ln[i].compare(un[j]);
             if (cmp < 0) {
-                emit_whiteout(join(rel, ln[i++]));
+                m_out.add_whiteout(DiffWriter::join(rel, ln[i++]));
             } else if (cmp > 0) {
-                add_new(join(rel, un[j++]));
+                add_new(DiffWriter::join(rel, un[j++]));
             } else {
-                compare(lower, join(rel, un[j]));
+                compare(lower, DiffWriter::join(rel, un[j]));
                 ++i;
                 ++j;
             }
         }
     }
 
-    std::optional<Layer> finish() {
-        if (!m_builder) return std::nullopt;
-        return m_builder->finish();
-    }
+    std::optional<Layer> finish() { return m_out.finish(); }
 
     // Upper has `rel` and everything below it as new.
     void add_new(const std::string& rel) {
         struct stat st = lstat_path(m_upper / rel);
         if (!S_ISDIR(st.st_mode)) {
-            emit(rel);
+            m_out.add(rel);
             return;
         }
-        m_open_dirs.push_back({rel, false});
-        flush_parents();
-        for (const std::string& n : list_directory(m_upper / rel)) add_new(join(rel, n));
-        m_open_dirs.pop_back();
+        m_out.enter_dir(rel, true);
+        for (const std::string& n : list_directory(m_upper / rel)) add_new(DiffWriter::join(rel, n));
+        m_out.leave_dir();
     }
 
 private:
-    struct OpenDir {
-        std::string rel;
-        bool written;
-    };
-
-    static std::string join(const std::string& rel, const std::string& name) {
-        return rel.empty() ? name : rel + "/" + name;
-    }
-
     void compare(const fs::path& lower, const std::string& rel) {
         struct stat l = lstat_path(lower / rel);
         struct stat u = lstat_path(m_upper / rel);
@@ -146,45 +133,16 @@ private:
             // A different type replaces the old entry; appliers remove what is there.
             add_new(rel);
         } else if (S_ISDIR(u.st_mode)) {
-            m_open_dirs.push_back({rel, false});
-            if (!same_entry(lower / rel, l, m_upper / rel, u)) flush_parents();
+            m_out.enter_dir(rel, !same_entry(lower / rel, l, m_upper / rel, u));
             walk_both(lower, rel);
-            m_open_dirs.pop_back();
+            m_out.leave_dir();
         } else if (!same_entry(lower / rel, l, m_upper / rel, u)) {
-            emit(rel);
+            m_out.add(rel);
         }
-    }
-
-    // Writes the directories we are in that are not in the layer yet, outermost first.
-    void flush_parents() {
-        for (OpenDir& d : m_open_dirs) {
-            if (d.written) continue;
-            tar().add(d.rel, m_upper / d.rel);
-            d.written = true;
-        }
-    }
-
-    void emit(const std::string& rel) {
-        flush_parents();
-        tar().add(rel, m_upper / rel);
-    }
-
-    void emit_whiteout(const std::string& rel) {
-        flush_parents();
-        tar().add_whiteout(rel);
-    }
-
-    // The layer starts with the first change, so "no change" writes no blob.
-    TarWriter& tar() {
-        if (!m_builder) m_builder = std::make_unique<LayerBuilder>(m_store, m_options);
-        return m_builder->tar();
     }
 
     fs::path m_upper;
-    oci::ContentStore& m_store;
-    const LayerOptions& m_options;
-    std::unique_ptr<LayerBuilder> m_builder;
-    std::vector<OpenDir> m_open_dirs;
+    DiffWriter m_out;
 };
 
 } // namespace

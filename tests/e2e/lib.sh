@@ -92,6 +92,17 @@ fetch_busyboxes() {
   done
 }
 
+# A host-platform rootfs at DIR for `COPY rootfs/ /`: the host's busybox-static as
+# /bin/busybox with a link per TOOL, and empty /etc and /tmp (1777).
+busybox_rootfs() {
+  local dir=$1 tool
+  shift
+  mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp"
+  chmod 1777 "$dir/tmp"
+  cp /bin/busybox "$dir/bin/busybox"
+  for tool in "$@"; do ln -s busybox "$dir/bin/$tool"; done
+}
+
 # Puts Debian's busybox-static at CTX/bb/<arch>/busybox for each DEBIAN_ARCH:OCI_ARCH
 # pair, for `COPY bb/${TARGETARCH}/busybox`.
 copy_busybox() {

@@ -10,9 +10,7 @@ COPY rootfs/ /
 RUN echo started && sleep 123
 DOCKERFILE
 )
-mkdir -p "$ctx/rootfs/bin"
-cp /bin/busybox "$ctx/rootfs/bin/busybox"
-for tool in sh sleep echo; do ln -s busybox "$ctx/rootfs/bin/$tool"; done
+busybox_rootfs "$ctx/rootfs" sh sleep echo
 
 mounts_before=$(wc -l </proc/self/mountinfo)
 

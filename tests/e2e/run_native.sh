@@ -22,10 +22,7 @@ USER 1000:1000
 RUN id -u > /tmp/uid-user
 DOCKERFILE
 )
-mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/tmp" "$ctx/rootfs/etc"
-cp /bin/busybox "$ctx/rootfs/bin/busybox"
-for tool in sh echo uname id pwd rm mkdir cat ls; do ln -s busybox "$ctx/rootfs/bin/$tool"; done
-chmod 1777 "$ctx/rootfs/tmp"
+busybox_rootfs "$ctx/rootfs" sh echo uname id pwd rm mkdir cat ls
 echo 'root:x:0:0:root:/root:/bin/sh' >"$ctx/rootfs/etc/passwd"
 
 mab build --platform linux/amd64 -o type=oci,dest="$WORK/out.tar" "$ctx"

@@ -18,9 +18,7 @@ RUN rm -rf /data/sub && mkdir -p /data/sub/deep && echo new > /data/sub/c
 RUN true
 DOCKERFILE
 )
-mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/tmp" "$ctx/rootfs/etc"
-cp /bin/busybox "$ctx/rootfs/bin/busybox"
-for tool in sh echo rm mkdir ls true; do ln -s busybox "$ctx/rootfs/bin/$tool"; done
+busybox_rootfs "$ctx/rootfs" sh echo rm mkdir ls true
 export SOURCE_DATE_EPOCH=1700000000
 
 digest() { jq -r '."containerimage.digest"' "$1"; }
