@@ -12,6 +12,9 @@ namespace mab::cli {
 int run_build_command(const std::vector<std::string>& args, CommandContext& ctx) {
     std::optional<BuildRequest> request = parse_build_request(args);
     if (!request) return 0;
+    if (!request->snapshotter && ctx.config.snapshotter)
+        request->snapshotter =
+            snapshotter::parse_snapshotter_choice(ctx.config.snapshotter->value, ctx.config.snapshotter->origin);
     // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.
     executor::BuildNamespace ns = executor::enter_build_namespace();
     if (!ns.warning.empty()) fmt::print(stderr, "WARNING: {}\n", ns.warning);

@@ -35,7 +35,7 @@ struct BuildRequest {
     std::string metadata_file;
     ProgressMode progress = ProgressMode::plain;
     bool no_cache = false;
-    std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter; else mab.yaml, else auto
+    std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto
     std::optional<int64_t> source_date_epoch;
     std::map<std::string, OciLayoutContext> image_contexts;  // by the name FROM uses
 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
 
 namespace mab::cli {
@@ -18,6 +19,7 @@ struct GlobalOptions {
 struct CommandContext {
     GlobalOptions global;
     SourceRegistry* sources = nullptr;  // for error printing
+    ConfigFile config;                  // mab.yaml, read before the command runs
 };
 
 struct Command {

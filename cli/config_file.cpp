@@ -15,12 +15,31 @@ namespace mab::cli {
 
 namespace {
 
-const std::vector<std::string> k_known_keys{"snapshotter"};
+const std::vector<std::string> k_known_keys{"snapshotter", "qemu-path"};
 
 Error config_error(const std::filesystem::path& path, const YAML::Mark& mark, const std::string& message) {
     const int line = mark.line + 1;
     // The printer puts "file:line: " before the message.
     return Error(ErrorKind::input, message, SourceSpan{path.string(), line, line});
+}
+
+// One absolute directory or a list of them.
+std::vector<std::filesystem::path> qemu_dirs(const std::filesystem::path& path, const YAML::Node& node) {
+    std::vector<YAML::Node> items;
+    if (node.IsScalar()) {
+        items.push_back(node);
+    } else if (node.IsSequence()) {
+        for (const YAML::Node& item : node) items.push_back(item);
+    } else {
+        throw config_error(path, node.Mark(), "qemu-path: expected a directory or a list of directories");
+    }
+    std::vector<std::filesystem::path> dirs;
+    for (const YAML::Node& item : items) {
+        if (!item.IsScalar() || item.as<std::string>().empty() || item.as<std::string>()[0] != '/')
+            throw config_error(path, item.Mark(), "qemu-path: expected absolute directories");
+        dirs.emplace_back(item.as<std::string>());
+    }
+    return dirs;
 }
 
 } // namespace
@@ -58,6 +77,10 @@ ConfigFile load_config_file(const std::filesystem::path& path) {
             if (!item.second.IsScalar()) throw config_error(path, item.second.Mark(), "snapshotter: expected a name");
             config.snapshotter = ConfigValue{item.second.as<std::string>(),
                                              fmt::format("{}:{}", path.string(), item.second.Mark().line + 1)};
+            continue;
+        }
+        if (key == "qemu-path") {
+            config.qemu_path = qemu_dirs(path, item.second);
             continue;
         }
         throw config_error(path, item.first.Mark(),

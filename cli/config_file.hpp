@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mab::cli {
 
@@ -19,6 +20,9 @@ struct ConfigValue {
 struct ConfigFile {
     std::filesystem::path path;              // where it was looked for
     std::optional<ConfigValue> snapshotter;  // snapshotter: auto | overlay | native
+    // qemu-path: DIR or [DIR, ...]: where static qemu-<arch>(-static) binaries are
+    // looked for before the usual places (emu/qemu_locator.hpp).
+    std::vector<std::filesystem::path> qemu_path;
 };
 
 std::filesystem::path config_file_path();

@@ -11,6 +11,7 @@
 #include "cli/error_printer.hpp"
 #include "cli/flags.hpp"
 #include "cli/version.hpp"
+#include "emu/qemu_locator.hpp"
 
 namespace {
 
@@ -65,6 +66,11 @@ int run(const std::vector<std::string>& args, SourceRegistry& sources) {
     for (const Command& c : command_table()) {
         if (c.name == name) {
             if (ctx.global.root.empty()) ctx.global.root = default_storage_root();
+            // `mab version` works even with a broken settings file, to report it.
+            if (c.name != "version") {
+                ctx.config = load_config_file();
+                emu::set_qemu_search_dirs(ctx.config.qemu_path);
+            }
             return c.run(rest, ctx);
         }
         names.push_back(c.name);

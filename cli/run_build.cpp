@@ -52,14 +52,6 @@ snapshotter::LayerOptions layer_options_for(const BuildRequest& r) {
     return options;
 }
 
-// --snapshotter, else mab.yaml's setting, else automatic.
-snapshotter::SnapshotterChoice snapshotter_choice(const BuildRequest& r) {
-    if (r.snapshotter) return *r.snapshotter;
-    const ConfigFile config = load_config_file();
-    if (config.snapshotter) return snapshotter::parse_snapshotter_choice(config.snapshotter->value, config.snapshotter->origin);
-    return snapshotter::SnapshotterChoice::automatic;
-}
-
 const char* output_description(exporter::OutputType type) {
     switch (type) {
     case exporter::OutputType::oci: return "exporting to oci image format";
@@ -115,7 +107,8 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     oci::ContentStore store(storage.content_dir());
     BuildDir work = storage.make_build_dir();
     snapshotter::OpenedSnapshotter snapshots =
-        snapshotter::open_snapshotter(snapshotter_choice(r), work.path() / "snapshots");
+        snapshotter::open_snapshotter(r.snapshotter.value_or(snapshotter::SnapshotterChoice::automatic),
+                                      work.path() / "snapshots");
     if (!snapshots.fallback_reason.empty()) {
         progress.note(fmt::format("WARNING: overlay mounts do not work here ({}): every step copies its input "
                                   "(native snapshotter); set \"snapshotter: native\" in {} to silence this",

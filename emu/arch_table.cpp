@@ -1,7 +1,6 @@
 #include "emu/arch_table.hpp"
 
 #include <elf.h>
-#include <unistd.h>
 
 #include <array>
 #include <string>
@@ -87,16 +86,6 @@ bool runs_natively(const ArchInfo& target, const ArchInfo& host) {
     if (host.architecture == "amd64" && target.architecture == "386") return true;
     if (host.architecture == "arm" && host.variant == "v7" && target.architecture == "arm") return true;
     return false;
-}
-
-std::optional<std::filesystem::path> find_qemu(const ArchInfo& arch) {
-    const std::string name(arch.qemu_name);
-    for (const std::string& candidate :
-         {"/usr/bin/qemu-" + name + "-static", "/usr/libexec/qemu-binfmt/" + name + "-binfmt-P",
-          "/usr/bin/qemu-" + name}) {
-        if (::access(candidate.c_str(), X_OK) == 0) return std::filesystem::path(candidate);
-    }
-    return std::nullopt;
 }
 
 std::string binfmt_bytes(std::string_view escaped) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "emu/qemu_locator.hpp"
 #include "oci/platform.hpp"
 
 namespace mab::emu {
@@ -35,10 +36,6 @@ const ArchInfo* find_arch(const oci::Platform& platform);
 // True if a `host` machine executes `target` binaries without an emulator (itself, 386
 // on amd64, arm/v6 on arm/v7).
 bool runs_natively(const ArchInfo& target, const ArchInfo& host);
-
-// Where qemu-user for this architecture is installed (qemu-<name>-static from Debian's
-// qemu-user-static, else qemu-<name>), or nullopt.
-std::optional<std::filesystem::path> find_qemu(const ArchInfo& arch);
 
 // The raw bytes of a "\x7f\x45…" binfmt string (binfmt_magic / binfmt_mask).
 std::string binfmt_bytes(std::string_view escaped);

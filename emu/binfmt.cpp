@@ -24,7 +24,15 @@ namespace mab::emu {
 
 namespace {
 
-constexpr const char* k_install_hint = "apt-get install qemu-user-static";
+constexpr const char* k_install_hint =
+    "apt-get install qemu-user-static (or name a directory holding static qemu-* binaries with "
+    "qemu-path: in ~/.config/mab/mab.yaml)";
+
+std::string candidate_list(std::string_view qemu_name) {
+    std::string out;
+    for (const std::filesystem::path& p : qemu_candidates(qemu_name)) out += (out.empty() ? "" : ", ") + p.string();
+    return out;
+}
 constexpr const char* k_kernel_hint =
     "mab registers qemu in its own binfmt_misc instance, which needs Linux 6.7 or newer; on "
     "older kernels it uses the host's handlers instead: register them once as root, e.g. "
@@ -233,11 +241,9 @@ std::vector<PlatformSupport> register_private_handlers(const std::vector<oci::Pl
         const std::optional<std::filesystem::path> qemu = find_qemu(*arch);
         if (!qemu)
             throw Error(ErrorKind::emulation,
-                        fmt::format("RUN for {} needs qemu-{}, which is not installed (looked for "
-                                    "/usr/bin/qemu-{}-static, /usr/libexec/qemu-binfmt/{}-binfmt-P, "
-                                    "/usr/bin/qemu-{})",
-                                    platform_text(platform), arch->qemu_name, arch->qemu_name,
-                                    arch->qemu_name, arch->qemu_name))
+                        fmt::format("RUN for {} needs a static qemu-{}, which is not installed (looked for {})",
+                                    platform_text(platform), arch->qemu_name,
+                                    candidate_list(arch->qemu_name)))
                 .with_hint(k_install_hint);
         todo.push_back(PlatformSupport{platform.normalized(), Support::private_qemu, *qemu, {}});
         arches.push_back(arch);

@@ -55,4 +55,18 @@ digest=$(jq -r '."containerimage.digest"' "$WORK/meta.json")
 assert_eq "$(cat "$WORK/iid")" "$digest" "iidfile for a multi-platform build"
 assert_output_contains "#"
 assert_output_contains "DONE"
+# mab.yaml's qemu-path: a directory searched for static qemu first; bad values name the line.
+if [[ -x /usr/bin/qemu-aarch64-static ]]; then
+  mkdir -p "$WORK/qemu"
+  cp /usr/bin/qemu-aarch64-static "$WORK/qemu/"
+  printf 'qemu-path: %s\n' "$WORK/qemu" >"$MAB_CONFIG"
+  mab binfmt --json
+  assert_eq "$(jq -r '.platforms[] | select(.platform == "linux/arm64") | .interpreter' "$WORK/last.out")" \
+    "$WORK/qemu/qemu-aarch64-static" "qemu found through qemu-path"
+  printf 'snapshotter: native\nqemu-path: [relative/dir]\n' >"$MAB_CONFIG"
+  mab_fails binfmt
+  assert_output_contains "$MAB_CONFIG:2: qemu-path: expected absolute directories"
+  mab version  # still works, to report what is wrong
+  rm "$MAB_CONFIG"
+fi
 echo ok
