@@ -1,0 +1,72 @@
+#include "registry/docker_config.hpp"
+
+#include <cstdlib>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "base/atomic_file.hpp"
+#include "base/error.hpp"
+#include "oci/json.hpp"
+#include "registry/base64.hpp"
+
+namespace mab::registry {
+
+namespace fs = std::filesystem;
+
+fs::path default_docker_config_path() {
+    if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0')
+        return fs::path(dir) / "config.json";
+    const char* home = std::getenv("HOME");
+    return fs::path(home != nullptr && *home != '\0' ? home : "/") / ".docker" / "config.json";
+}
+
+std::string docker_config_key(const std::string& host) {
+    if (host == "docker.io" || host == "index.docker.io" || host == "registry-1.docker.io")
+        return "https://index.docker.io/v1/";
+    return host;
+}
+
+std::string host_of_config_key(const std::string& key) {
+    std::string_view k = key;
+    for (std::string_view scheme : {"https://", "http://"})
+        if (k.rfind(scheme, 0) == 0) k.remove_prefix(scheme.size());
+    return std::string(k.substr(0, k.find('/')));
+}
+
+DockerConfig read_docker_config(const fs::path& path) {
+    DockerConfig config;
+    config.path = path;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return config;
+    std::string text = read_file(path);
+    oci::json::Document doc(text, "docker config", path.string());
+    oci::json::Node root(doc);
+
+    if (auto auths = root.get("auths")) {
+        for (const auto& [key, entry] : auths->members()) {
+            DockerConfig::Auth auth;
+            std::string encoded = entry.string_or_empty("auth");
+            if (!encoded.empty()) {
+                std::optional<std::string> decoded = base64_decode(encoded);
+                size_t colon = decoded ? decoded->find(':') : std::string::npos;
+                if (colon == std::string::npos)
+                    throw Error(ErrorKind::input,
+                                fmt::format("invalid docker config {}: auths.\"{}\".auth is not base64 of "
+                                            "user:password",
+                                            path.string(), key));
+                auth.username = decoded->substr(0, colon);
+                auth.password = decoded->substr(colon + 1);
+            } else {
+                auth.username = entry.string_or_empty("username");
+                auth.password = entry.string_or_empty("password");
+            }
+            config.auths[key] = std::move(auth);
+        }
+    }
+    config.creds_store = root.string_or_empty("credsStore");
+    if (auto helpers = root.get("credHelpers")) config.cred_helpers = helpers->string_map();
+    return config;
+}
+
+} // namespace mab::registry
