@@ -80,8 +80,17 @@ std::optional<std::string> Authenticator::header_for(const Scopes& scopes) {
     return std::nullopt;
 }
 
-void Authenticator::on_unauthorized(const HttpResponse& response, const Scopes& scopes) {
+void Authenticator::on_unauthorized(const HttpResponse& response, const Scopes& scopes,
+                                    const std::optional<std::string>& sent) {
     std::lock_guard<std::mutex> lock(m_mutex);
+    // Parallel requests meet the same challenge: the first one through gets the token.
+    if (m_mode == Mode::bearer) {
+        auto it = m_tokens.find(scope_key(scopes));
+        if (it != m_tokens.end() && std::chrono::steady_clock::now() < it->second.refresh_at &&
+            sent != "Authorization: Bearer " + it->second.value)
+            return;
+    }
+    if (m_mode == Mode::basic && !sent) return;
     std::vector<Challenge> challenges = parse_challenges(response.header("www-authenticate").value_or(""));
     auto bearer = std::find_if(challenges.begin(), challenges.end(),
                                [](const Challenge& c) { return c.scheme == "bearer"; });

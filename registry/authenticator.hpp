@@ -34,10 +34,12 @@ public:
     // The Authorization header line to send for `scopes`, if one is known.
     std::optional<std::string> header_for(const Scopes& scopes);
 
-    // Deals with a 401 answer to a request for `scopes`: reads the challenge and gets a
-    // token, or prepares Basic auth. Throws Error(registry) when that cannot work (no
-    // credentials, the token server refused them). Messages never hold a secret.
-    void on_unauthorized(const HttpResponse& response, const Scopes& scopes);
+    // Deals with a 401 answer to a request for `scopes` that carried `sent` (its
+    // Authorization line, if any): reads the challenge and gets a token, or prepares
+    // Basic auth; if another thread already did while this request was under way, that
+    // is used. Throws Error(registry) when auth cannot work (no credentials, the token
+    // server refused them). Messages never hold a secret.
+    void on_unauthorized(const HttpResponse& response, const Scopes& scopes, const std::optional<std::string>& sent);
 
     // The error for a 401 that persists after on_unauthorized: credentials rejected,
     // or not enough access for `scopes`.

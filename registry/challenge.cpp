@@ -36,6 +36,13 @@ public:
         while (!done() && is_token_char(peek())) ++m_pos;
         return std::string(m_text.substr(start, m_pos - start));
     }
+    // An unquoted value, read leniently up to the next comma or space (some servers
+    // send realm=https://... without quotes).
+    std::string bare_value() {
+        size_t start = m_pos;
+        while (!done() && peek() != ',' && peek() != ' ' && peek() != '\t' && peek() != '"') ++m_pos;
+        return std::string(m_text.substr(start, m_pos - start));
+    }
     // A quoted-string with backslash escapes; the opening quote is next.
     std::string quoted() {
         ++m_pos;
@@ -77,7 +84,7 @@ std::vector<Challenge> parse_challenges(std::string_view header) {
                 break;
             }
             s.skip_spaces();
-            std::string value = s.peek() == '"' ? s.quoted() : s.token();
+            std::string value = s.peek() == '"' ? s.quoted() : s.bare_value();
             challenge.params[lower(name)] = value;
         }
         out.push_back(std::move(challenge));

@@ -39,7 +39,12 @@ std::string strip_port(const std::string& host) {
 
 bool is_loopback_host(const std::string& host) {
     std::string name = strip_port(host);
-    return name == "localhost" || name == "[::1]" || name == "::1" || name.rfind("127.", 0) == 0;
+    if (name == "localhost" || name == "[::1]" || name == "::1") return true;
+    // 127.0.0.0/8, written as a dotted quad.
+    if (name.rfind("127.", 0) != 0 || name.find_first_not_of("0123456789.") != std::string::npos) return false;
+    int dots = 0;
+    for (char c : name) dots += c == '.';
+    return dots == 3 && name.find("..") == std::string::npos && name.back() != '.';
 }
 
 std::string describe_status(const HttpResponse& response) {
@@ -89,22 +94,19 @@ HttpResponse Endpoint::perform(const RegistryRequest& request, const std::option
     http.timeouts = m_settings.timeouts;
     http.tls = {!m_host_settings.skip_tls_verify, m_host_settings.ca_file};
 
-    std::string scheme;
-    {
-        std::lock_guard<std::mutex> lock(m_scheme_mutex);
-        scheme = m_scheme;
-    }
-    if (!scheme.empty()) {
-        http.url = url_for(request.target, scheme);
+    std::unique_lock<std::mutex> lock(m_scheme_mutex);
+    if (!m_scheme.empty()) {
+        http.url = url_for(request.target, m_scheme);
+        lock.unlock();
         return m_transport.perform(http, sink);
     }
     // A loopback registry with no settings: HTTPS first, plain HTTP if TLS is not
     // spoken there (docker treats 127.0.0.0/8 the same way). A certificate that fails
-    // verification is an error, not a reason to drop TLS.
+    // verification is an error, not a reason to drop TLS. The lock stays held so that
+    // parallel requests wait for this one answer instead of probing too.
     http.url = url_for(request.target, "https");
     try {
         HttpResponse response = m_transport.perform(http, sink);
-        std::lock_guard<std::mutex> lock(m_scheme_mutex);
         m_scheme = "https";
         return response;
     } catch (const TransportError& e) {
@@ -112,18 +114,17 @@ HttpResponse Endpoint::perform(const RegistryRequest& request, const std::option
     }
     http.url = url_for(request.target, "http");
     HttpResponse response = m_transport.perform(http, sink);
-    {
-        std::lock_guard<std::mutex> lock(m_scheme_mutex);
-        m_scheme = "http";
-    }
-    if (m_settings.notice) m_settings.notice(fmt::format("{} does not speak HTTPS; using plain HTTP (loopback registry)", m_host));
+    m_scheme = "http";
+    if (m_settings.notice)
+        m_settings.notice(fmt::format("{} does not speak HTTPS; using plain HTTP (loopback registry)", m_host));
     return response;
 }
 
 HttpResponse Endpoint::send_once(const RegistryRequest& request, const Scopes& scopes, const BodySink& sink) {
-    HttpResponse response = perform(request, m_auth.header_for(scopes), sink);
+    std::optional<std::string> auth = m_auth.header_for(scopes);
+    HttpResponse response = perform(request, auth, sink);
     if (response.status != 401) return response;
-    m_auth.on_unauthorized(response, scopes);
+    m_auth.on_unauthorized(response, scopes, auth);
     return perform(request, m_auth.header_for(scopes), sink);
 }
 

@@ -154,6 +154,17 @@ int on_seek(void* user, curl_off_t offset, int origin) {
     return CURL_SEEKFUNC_OK;
 }
 
+// The system CA bundle libcurl uses by default, read once.
+const std::string& default_ca_bundle() {
+    static const std::string bundle = [] {
+        const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+        std::error_code ec;
+        if (info->cainfo == nullptr || !std::filesystem::is_regular_file(info->cainfo, ec)) return std::string();
+        return read_file(info->cainfo);
+    }();
+    return bundle;
+}
+
 } // namespace
 
 std::string url_for_message(std::string_view url) {
@@ -241,8 +252,10 @@ HttpResponse HttpTransport::perform(const HttpRequest& req, const BodySink& sink
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req.tls.verify ? 2L : 0L);
     std::string ca_pem;
     if (!req.tls.extra_ca.empty()) {
-        // An in-memory CA bundle is trusted in addition to the default CA file.
-        ca_pem = read_file(req.tls.extra_ca);
+        // libcurl trusts an in-memory bundle instead of its default CA file, not beside
+        // it: the extra CA goes after the system's CAs (a registry may redirect blob
+        // GETs to storage with a public certificate).
+        ca_pem = default_ca_bundle() + "\n" + read_file(req.tls.extra_ca);
         curl_blob blob{ca_pem.data(), ca_pem.size(), CURL_BLOB_NOCOPY};
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
     }

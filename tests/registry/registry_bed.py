@@ -284,9 +284,14 @@ def proxy_handler(upstream, tls_context, faults, log_path):
                 entry["status"] = 307
             else:
                 if action == "stall":
+                    # Logged now: the client may give up (and the test look) before we answer.
+                    entry["status"] = 0
+                    log_line(log_path, entry)
+                    entry = None
                     time.sleep(rule.get("seconds", 5))
                 status, reason, headers, data = self.forward(upstream_path, body)
-                entry["status"] = status
+                if entry:
+                    entry["status"] = status
                 head = self.command == "HEAD"
                 if head:
                     length = next((v for k, v in headers if k.lower() == "content-length"), "0")
@@ -302,7 +307,8 @@ def proxy_handler(upstream, tls_context, faults, log_path):
                 else:
                     self.send(status, reason, headers, data)
                     self.wfile.write(data)
-            log_line(log_path, entry)
+            if entry:
+                log_line(log_path, entry)
 
         do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
 
@@ -386,6 +392,10 @@ def main():
     with open(f"{d}/bed.json", "w") as f:
         json.dump(info, f)
     print(json.dumps(info), flush=True)
+    # Nobody reads our stderr from now on: keep handler tracebacks (a client that gave
+    # up on a stalled answer) out of a pipe that could fill up.
+    with open(f"{d}/bed.log", "w") as log:
+        os.dup2(log.fileno(), 2)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
