@@ -1,7 +1,6 @@
 #include "registry/authenticator.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <fmt/format.h>
 
@@ -9,6 +8,7 @@
 #include "registry/base64.hpp"
 #include "registry/challenge.hpp"
 #include "registry/retry.hpp"
+#include "registry/url.hpp"
 
 namespace mab::registry {
 
@@ -30,25 +30,6 @@ std::string scope_list(const Scopes& scopes) {
     std::string out;
     for (const Scope& s : scopes) out += (out.empty() ? "" : ", ") + s.str();
     return out;
-}
-
-std::string percent_encode(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += fmt::format("%{:02X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        }
-    }
-    return out;
-}
-
-std::string host_of_url(const std::string& url) {
-    size_t start = url.find("://");
-    start = start == std::string::npos ? 0 : start + 3;
-    size_t end = url.find_first_of("/?#", start);
-    return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 std::string basic_header(const Credentials& creds) {

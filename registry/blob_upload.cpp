@@ -3,14 +3,11 @@
 #include <fmt/format.h>
 
 #include "registry/retry.hpp"
+#include "registry/url.hpp"
 
 namespace mab::registry {
 
 namespace {
-
-std::string with_query(const std::string& url, const std::string& query) {
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
-}
 
 // The upload URL an answer points to; a registry that sends none is broken.
 std::string location_of(const HttpResponse& response, const std::string& what) {

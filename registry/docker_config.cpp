@@ -9,6 +9,7 @@
 #include "base/error.hpp"
 #include "oci/json.hpp"
 #include "registry/base64.hpp"
+#include "registry/url.hpp"
 
 namespace mab::registry {
 
@@ -28,10 +29,7 @@ std::string docker_config_key(const std::string& host) {
 }
 
 std::string host_of_config_key(const std::string& key) {
-    std::string_view k = key;
-    for (std::string_view scheme : {"https://", "http://"})
-        if (k.rfind(scheme, 0) == 0) k.remove_prefix(scheme.size());
-    return std::string(k.substr(0, k.find('/')));
+    return host_of_url(key);
 }
 
 DockerConfig read_docker_config(const fs::path& path) {

@@ -110,7 +110,7 @@ HttpResponse Endpoint::perform(const RegistryRequest& request, const std::option
         m_scheme = "https";
         return response;
     } catch (const TransportError& e) {
-        if (e.failure() != TransportFailure::tls_handshake && e.failure() != TransportFailure::broken) throw;
+        if (e.failure() != TransportFailure::tls_handshake) throw;
     }
     http.url = url_for(request.target, "http");
     HttpResponse response = m_transport.perform(http, sink);

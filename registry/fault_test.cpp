@@ -40,6 +40,11 @@ struct Fixture {
     oci::Descriptor layer() const {
         return oci::parse_image_manifest(source.get(image.digest), "test").layers.at(0);
     }
+    // One rule for GETs of the image's layer.
+    void fault_layer_gets(const std::string& rule_members) const {
+        bed->set_faults(fmt::format(R"({{"rules": [{{"method": "GET", "path": "/blobs/{}", {}}}]}})",
+                                    layer().digest.str(), rule_members));
+    }
     int count(const std::string& method, const std::string& path_part, const std::string& fault = "") const {
         int n = 0;
         for (const ProxyEntry& e : bed->proxy_log())
@@ -93,9 +98,7 @@ TEST_CASE("a truncated blob download resumes with Range", "[faults]") {
     if (bed == nullptr) return;
     Fixture f(bed, "fault/truncate", 102);
     oci::Descriptor layer = f.layer();
-    bed->set_faults(fmt::format(R"({{"rules": [{{"method": "GET", "path": "/blobs/{}", "action": "truncate",
-                                                 "bytes": 100000, "times": 1}}]}})",
-                                layer.digest.str()));
+    f.fault_layer_gets(R"("action": "truncate", "bytes": 100000, "times": 1)");
     oci::ContentStore store(f.tmp.path() / "store");
     pull(f, store, test_settings(f.tmp.path()));
     CHECK(store.verify(layer.digest));
@@ -135,9 +138,7 @@ TEST_CASE("a blob whose body does not match its digest is refused and not stored
     if (bed == nullptr) return;
     Fixture f(bed, "fault/wrong", 105);
     oci::Descriptor layer = f.layer();
-    bed->set_faults(fmt::format(R"({{"rules": [{{"method": "GET", "path": "/blobs/{}", "action": "wrong_body",
-                                                 "times": -1}}]}})",
-                                layer.digest.str()));
+    f.fault_layer_gets(R"("action": "wrong_body", "times": -1)");
     oci::ContentStore store(f.tmp.path() / "store");
     try {
         pull(f, store, test_settings(f.tmp.path()));

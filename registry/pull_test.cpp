@@ -33,6 +33,8 @@ MultiArch push_multiarch_with_skopeo(const std::filesystem::path& work, const st
     m.index = make_index(layout, {m.amd64, m.arm64, m.armv6});
     finish_oci_layout(layout_dir, m.index, "v1");
     std::vector<std::string> argv{"skopeo", "copy", "--all", "--dest-tls-verify=false"};
+    // OCI -> OCI keeps every digest; v2s2 rewrites manifests (and must compress layers).
+    if (format.empty()) argv.push_back("--preserve-digests");
     if (!format.empty()) argv.insert(argv.end(), {"--format", format});
     argv.insert(argv.end(), {"oci:" + layout_dir.string() + ":v1", "docker://" + target});
     ProcessResult r = run(argv);

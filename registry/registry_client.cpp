@@ -7,6 +7,7 @@
 #include "registry/docker_config.hpp"
 #include "registry/manifests.hpp"
 #include "registry/parallel.hpp"
+#include "registry/url.hpp"
 
 namespace mab::registry {
 
@@ -25,9 +26,7 @@ Endpoint& RegistryClient::Impl::endpoint(const std::string& host, const std::str
 std::vector<Source> RegistryClient::Impl::pull_sources(const Reference& ref) {
     std::vector<Source> sources;
     for (const std::string& mirror : settings_for(settings, ref.domain).mirrors) {
-        std::string spec = mirror;
-        for (std::string_view scheme : {"https://", "http://"})
-            if (spec.rfind(scheme, 0) == 0) spec = spec.substr(scheme.size());
+        std::string spec(strip_scheme(mirror));
         while (!spec.empty() && spec.back() == '/') spec.pop_back();
         size_t slash = spec.find('/');
         std::string host = spec.substr(0, slash);

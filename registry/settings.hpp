@@ -51,8 +51,8 @@ struct Settings {
     int64_t chunked_upload_threshold = 64 << 20;
     int64_t upload_chunk_size = 16 << 20;
     int max_parallel_transfers = 4;                    // blobs fetched or pushed at once
-    // Receives one-line notices (HTTP fallback, mirror failures); may be empty. Never
-    // given a credential.
+    // Receives one-line notices (HTTP fallback, mirror failures), possibly from several
+    // transfer threads at once; may be empty. Never given a credential.
     std::function<void(const std::string&)> notice;
 };
 
