@@ -13,6 +13,7 @@
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "registry/base64.hpp"
+#include "registry/credentials.hpp"
 #include "registry/registry_client.hpp"
 #include "registry/test_support/registry_bed.hpp"
 
@@ -229,5 +230,37 @@ TEST_CASE("credentials from credHelpers and credsStore helpers", "[auth]") {
         std::string msg =
             error_of([&] { client.push_image(image, Reference::parse(bed->registry + "/helper/d"), {"1"}); }, {});
         CHECK(msg.find("docker-credential-absent") != std::string::npos);
+    }
+}
+
+TEST_CASE("verify_login, then save: what mab login will do", "[auth]") {
+    for (const char* mode : {"basic", "token"}) {
+        RegistryBed* bed = shared_bed({false, mode});
+        if (bed == nullptr) return;
+        INFO(mode);
+        TempDir tmp(std::filesystem::temp_directory_path(), "mab-auth-");
+        oci::ContentStore store(tmp.path() / "store");
+        RegistryClient client(test_settings(tmp.path()), store);
+        client.verify_login(bed->registry, bed->user, bed->password);
+
+        const std::string wrong = "Login-Wr0ng-Secret";
+        std::string msg = error_of([&] { client.verify_login(bed->registry, bed->user, wrong); },
+                                   {wrong, bed->password, base64_encode(bed->user + ":" + wrong)});
+        CHECK(msg.find("rejected the credentials") != std::string::npos);
+        CHECK(msg.find(bed->registry) != std::string::npos);
+
+        // Saved credentials are what the next client finds.
+        std::filesystem::path config = tmp.path() / "docker" / "config.json";
+        CredentialStore(config, "").save(bed->registry, bed->user, bed->password);
+        Settings s = test_settings(tmp.path());
+        s.docker_config = config;
+        oci::Descriptor image = make_image(store, Platform::parse("linux/amd64"), 90);
+        RegistryClient logged_in(s, store);
+        CHECK(logged_in.push_image(image, Reference::parse(bed->registry + "/login/app"), {"v1"}).root.digest ==
+              image.digest);
+        CHECK(CredentialStore(config, "").erase(bed->registry));
+        RegistryClient logged_out(s, store);
+        msg = error_of([&] { logged_out.push_image(image, Reference::parse(bed->registry + "/login/app"), {"v2"}); }, {});
+        CHECK(msg.find("requires authentication") != std::string::npos);
     }
 }

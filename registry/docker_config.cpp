@@ -1,5 +1,9 @@
 #include "registry/docker_config.hpp"
 
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
 #include <cstdlib>
 #include <system_error>
 
@@ -20,6 +24,38 @@ fs::path default_docker_config_path() {
         return fs::path(dir) / "config.json";
     const char* home = std::getenv("HOME");
     return fs::path(home != nullptr && *home != '\0' ? home : "/") / ".docker" / "config.json";
+}
+
+bool write_docker_config_auth(const fs::path& path, const std::string& key,
+                              const std::optional<DockerConfig::Auth>& auth) {
+    std::error_code ec;
+    rapidjson::Document doc;
+    if (fs::exists(path, ec)) {
+        read_docker_config(path);   // refuses a malformed file with the usual message
+        std::string text = read_file(path);
+        doc.Parse(text.c_str(), text.size());
+    }
+    if (!doc.IsObject()) doc.SetObject();
+    auto& alloc = doc.GetAllocator();
+    if (!doc.HasMember("auths") || !doc["auths"].IsObject()) {
+        doc.RemoveMember("auths");
+        doc.AddMember("auths", rapidjson::Value(rapidjson::kObjectType), alloc);
+    }
+    rapidjson::Value& auths = doc["auths"];
+    bool existed = auths.RemoveMember(key.c_str());
+    if (auth) {
+        rapidjson::Value entry(rapidjson::kObjectType);
+        entry.AddMember("auth", rapidjson::Value(base64_encode(auth->username + ":" + auth->password).c_str(), alloc),
+                        alloc);
+        auths.AddMember(rapidjson::Value(key.c_str(), alloc), entry, alloc);
+    }
+    rapidjson::StringBuffer out;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(out);
+    writer.SetIndent('\t', 1);
+    doc.Accept(writer);
+    fs::create_directories(path.parent_path(), ec);
+    write_file_atomically(path, std::string(out.GetString(), out.GetSize()) + "\n", 0600);
+    return existed;
 }
 
 std::string docker_config_key(const std::string& host) {

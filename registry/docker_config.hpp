@@ -27,6 +27,13 @@ std::filesystem::path default_docker_config_path();
 // naming the file and the member, never a value.
 DockerConfig read_docker_config(const std::filesystem::path& path);
 
+// Sets (or, with nullopt, removes) the "auths" entry `key` of the config at `path` as
+// docker login does: base64 "auth", every other member kept, the file written
+// atomically with mode 0600 (created, with its directory, if missing). Returns whether
+// an entry was there before.
+bool write_docker_config_auth(const std::filesystem::path& path, const std::string& key,
+                              const std::optional<DockerConfig::Auth>& auth);
+
 // docker's key for a registry host: "https://index.docker.io/v1/" for docker.io, the
 // host itself otherwise. Used in config.json and as a helper's server URL.
 std::string docker_config_key(const std::string& host);

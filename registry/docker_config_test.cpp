@@ -1,6 +1,8 @@
 // docker config.json parsing and credential lookup, with real helper scripts.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
@@ -92,4 +94,45 @@ TEST_CASE("run_process feeds stdin and collects both outputs") {
     CHECK(quick.exit_code == 0);
     CHECK_THROWS_AS(run_process({"sleep", "5"}, "", std::chrono::seconds(1)), Error);
     CHECK_THROWS_AS(run_process({"mab-no-such-program"}, "", std::chrono::seconds(1)), Error);
+}
+
+TEST_CASE("save and erase keep the rest of config.json") {
+    TempDir tmp(fs::temp_directory_path(), "mab-dockercfg-");
+    fs::path cfg = tmp.path() / "docker" / "config.json";
+    CredentialStore store(cfg, "/nonexistent");
+    store.save("reg.example:5000", "me", "pa\"ss");   // created, with its directory
+    CHECK((fs::status(cfg).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK(store.find("reg.example:5000")->secret == "pa\"ss");
+
+    write_file_atomically(cfg, R"({"auths":{"reg.example:5000":{"auth":"bWU6b2xk"}},"HttpHeaders":{"X-Keep":"1"}})");
+    CredentialStore again(cfg, "/nonexistent");
+    again.save("docker.io", "hub", "hub-secret");
+    DockerConfig written = read_docker_config(cfg);
+    CHECK(written.auths.at("https://index.docker.io/v1/").password == "hub-secret");
+    CHECK(written.auths.at("reg.example:5000").password == "old");
+    CHECK(read_file(cfg).find("\"X-Keep\"") != std::string::npos);
+
+    CHECK(again.erase("reg.example:5000"));
+    CHECK_FALSE(again.erase("reg.example:5000"));
+    CHECK_FALSE(again.find("reg.example:5000"));
+    CHECK(again.find("docker.io")->username == "hub");
+}
+
+TEST_CASE("save and erase go through the host's credential helper") {
+    TempDir tmp(fs::temp_directory_path(), "mab-dockercfg-");
+    fs::path bin = tmp.path() / "bin";
+    fs::create_directories(bin);
+    write_file_atomically(bin / "docker-credential-rec", fmt::format(R"(#!/bin/sh
+echo "$1" >> {0}/calls
+cat >> {0}/calls
+echo >> {0}/calls
+)", tmp.path().string()), 0755);
+    fs::path cfg = tmp.path() / "config.json";
+    write_file_atomically(cfg, R"({"credHelpers": {"reg.example": "rec"}})");
+    CredentialStore store(cfg, bin.string());
+    store.save("reg.example", "me", "s3cret");
+    CHECK(store.erase("reg.example"));
+    CHECK(read_file(tmp.path() / "calls") ==
+          "store\n{\"ServerURL\":\"reg.example\",\"Username\":\"me\",\"Secret\":\"s3cret\"}\nerase\nreg.example\n");
+    CHECK(read_file(cfg) == R"({"credHelpers": {"reg.example": "rec"}})");   // the file is not touched
 }

@@ -81,6 +81,15 @@ PushResult RegistryClient::push_image(const oci::Descriptor& root, const Referen
     return m_impl->push(root, repository, tags);
 }
 
+void RegistryClient::verify_login(const std::string& host, const std::string& username, const std::string& secret) {
+    CredentialStore given(Credentials{username, secret, "mab login"});
+    Endpoint ep(host, "", m_impl->settings, m_impl->transport, given);
+    RegistryRequest request;
+    request.target = "/v2/";
+    HttpResponse response = ep.send(request, {});
+    if (!response.ok()) ep.fail(response, fmt::format("logging in to {}", host), {});
+}
+
 void RegistryClient::note_blob_location(const Reference& repository, const oci::Digest& digest) {
     m_impl->locations.add(repository.domain, repository.path, digest);
 }

@@ -6,6 +6,8 @@
 //   client.fetch_blobs(ref, base.image.layers);               // layers, in parallel
 //   PushResult r = client.push_image(index_desc, Reference::parse("reg/app"), {"1", "latest"});
 //   ManifestData m = client.inspect(ref);                      // imagetools inspect
+//   client.verify_login(host, user, password);                 // mab login, then
+//   CredentialStore(config, "").save(host, user, password);    //   (registry/credentials.hpp)
 //
 // Transport: HTTPS with verified TLS (extra CA, plain HTTP or no verification only for
 // hosts configured so; loopback registries fall back to HTTP when TLS is not spoken),
@@ -76,6 +78,12 @@ public:
     // another repository of the registry are mounted; child manifests go before the index.
     PushResult push_image(const oci::Descriptor& root, const Reference& repository,
                           const std::vector<std::string>& tags);
+
+    // Checks `username`/`secret` against `host` ("docker.io", "localhost:5000") as docker
+    // login does: GET /v2/ answered with Basic auth or with a token fetched with them.
+    // Throws Error(registry) if they are refused; saves nothing (see
+    // CredentialStore::save in registry/credentials.hpp for `mab login`).
+    void verify_login(const std::string& host, const std::string& username, const std::string& secret);
 
     // Tells the client that `repository` holds `digest` (a hint for cross-repository
     // mounts; pulls and pushes record this themselves).

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -111,6 +112,22 @@ int Subprocess::wait() {
     m_pid = -1;
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
+}
+
+std::optional<int> Subprocess::wait_for(std::chrono::milliseconds timeout) {
+    if (m_pid <= 0) throw Error(ErrorKind::internal, "Subprocess::wait_for: no child");
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+        if (r < 0 && errno != EINTR) throw_errno("waitpid");
+        if (r == m_pid) {
+            m_pid = -1;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        ::usleep(20'000);
+    }
 }
 
 void Subprocess::kill(int signal) {

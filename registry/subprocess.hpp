@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@ public:
 
     // Waits for the exit; returns the exit status, or 128 + signal number.
     int wait();
+    // The same, but gives up after `timeout` and returns nullopt (the child runs on).
+    std::optional<int> wait_for(std::chrono::milliseconds timeout);
     void kill(int signal);
 
 private:

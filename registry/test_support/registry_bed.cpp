@@ -90,10 +90,10 @@ RegistryBed::RegistryBed(const BedOptions& options) : m_tmp(fs::temp_directory_p
 }
 
 RegistryBed::~RegistryBed() {
-    // Closing stdin asks the bed to stop its registry; the Subprocess destructor kills
-    // whatever is left.
+    // Closing stdin asks the bed to stop its registry; a bed that does not stop in time
+    // is killed by the Subprocess destructor (and its registry by PR_SET_PDEATHSIG).
     m_process->close_stdin();
-    m_process->wait();
+    m_process->wait_for(std::chrono::seconds(10));
 }
 
 void RegistryBed::set_faults(const std::string& json) const {

@@ -317,9 +317,12 @@ def proxy_handler(upstream, tls_context, faults, log_path):
     return Handler
 
 
+LIBC = ctypes.CDLL(None)   # loaded before any fork: the child only calls into it
+
+
 def set_parent_death_signal():
     # The registry dies with the bed, even if the bed is killed.
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def start_registry(d, tls, auth, token_addr):
