@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.hpp"
+#include "base/termination.hpp"
 #include "base/unique_fd.hpp"
 
 namespace mab::registry {
@@ -145,6 +146,11 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     return n;
 }
 
+// Called by libcurl several times a second while a transfer runs: stops it on Ctrl-C.
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return termination_requested() ? 1 : 0;
+}
+
 // libcurl rewinds a body it must send again (after a redirect, or on a reused
 // connection that turned out closed).
 int on_seek(void* user, curl_off_t offset, int origin) {
@@ -241,6 +247,8 @@ HttpResponse HttpTransport::perform(const HttpRequest& req, const BodySink& sink
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &call);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &call);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     if (req.follow_redirects) {
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, k_max_redirects);
@@ -290,6 +298,7 @@ HttpResponse HttpTransport::perform(const HttpRequest& req, const BodySink& sink
     if (call.body_too_large)
         throw Error(ErrorKind::registry, fmt::format("{}: the answer is larger than {} bytes", where,
                                                      HttpResponse::k_max_kept_body));
+    if (code == CURLE_ABORTED_BY_CALLBACK) throw Error(ErrorKind::cancelled, fmt::format("{}: stopped", where));
     if (code != CURLE_OK) {
         std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
         throw TransportError(classify(code), fmt::format("{}: {}", where, detail));

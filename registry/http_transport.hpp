@@ -104,8 +104,10 @@ public:
     HttpTransport& operator=(const HttpTransport&) = delete;
 
     // Performs one request. HTTP error statuses are returned, not thrown; failures below
-    // HTTP throw TransportError naming the method and URL (without its query). Thread-safe:
-    // each call borrows an idle libcurl handle, so connections are reused.
+    // HTTP throw TransportError naming the method and URL (without its query); a
+    // termination request (Ctrl-C, base/termination.hpp) stops a transfer with
+    // Error(cancelled). Thread-safe: each call borrows an idle libcurl handle, so
+    // connections are reused.
     HttpResponse perform(const HttpRequest& request, const BodySink& sink = {}) const;
 
 private:
