@@ -11,6 +11,8 @@ packages=(
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev catch2 libfmt-dev
   # tests: independent readers of mab's output, emulation, rootless ids
   skopeo umoci jq qemu-user-static busybox-static uidmap util-linux passwd tar gzip zstd
+  # tests: the registry test bed (tests/registry/registry_bed.py)
+  docker-registry apache2-utils openssl
 )
 
 missing=()
@@ -28,7 +30,9 @@ if ((${#missing[@]})); then
   fi
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  # A mirror caught mid-sync fails update for one list while the others are fresh:
+  # try the install anyway, it says plainly if a package cannot be had.
+  apt-get update -qq || echo "setup: apt-get update reported errors; installing anyway" >&2
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
