@@ -4,7 +4,9 @@
 #include "base/termination.hpp"
 #include "cli/build_request.hpp"
 #include "cli/command.hpp"
+#include "cli/credential_broker.hpp"
 #include "cli/metadata_file.hpp"
+#include "cli/registry_settings.hpp"
 #include "executor/user_namespace.hpp"
 
 namespace mab::cli {
@@ -15,11 +17,16 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     if (!request->snapshotter && ctx.config.snapshotter)
         request->snapshotter =
             snapshotter::parse_snapshotter_choice(ctx.config.snapshotter->value, ctx.config.snapshotter->origin);
+    registry::Settings registry = registry_settings(ctx.config);
+    // Still outside the namespace: credentials are looked up out here for the whole build,
+    // so helpers reach the user's agents (cli/credential_broker.hpp says why).
+    CredentialBroker credentials(registry);
+    registry.find_credentials = [&credentials](const std::string& host) { return credentials.find(host); };
     // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.
     executor::BuildNamespace ns = executor::enter_build_namespace();
     if (!ns.warning.empty()) fmt::print(stderr, "WARNING: {}\n", ns.warning);
     install_termination_handlers();
-    BuildOutcome outcome = run_build(*request, ctx.global.root, *ctx.sources);
+    BuildOutcome outcome = run_build(*request, ctx.global.root, *ctx.sources, registry);
 
     if (!request->iidfile.empty()) {
         // docker writes the image ID (config digest) for a docker output; otherwise the

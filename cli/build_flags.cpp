@@ -18,7 +18,8 @@ const std::vector<FlagSpec> k_build_flags{
     {"file", 'f', "string", "Name of the Dockerfile", "PATH/Dockerfile"},
     {"tag", 't', "name", "Name and optionally a tag (format: \"name:tag\"); repeatable", ""},
     {"platform", 0, "string", "Target platforms, comma-separated or repeated (linux/amd64,linux/arm64)", "the host's"},
-    {"output", 'o', "string", "Output destination (format: \"type=oci|docker|local|tar,dest=path\")", ""},
+    {"output", 'o', "string", "Output destination (format: \"type=oci|docker|local|tar,dest=path\", \"type=registry\")", ""},
+    {"push", 0, "", "Shorthand for \"--output=type=registry\"", ""},
     {"build-arg", 0, "KEY=VALUE", "Set a build-time variable; KEY alone takes it from the environment", ""},
     {"target", 0, "string", "Set the target build stage to build", "the last stage"},
     {"build-context", 0, "NAME=VALUE", "Additional build context; VALUE: oci-layout:///path[:tag|@sha256:digest]", ""},
@@ -42,6 +43,9 @@ std::string build_help() {
            "  type=docker,dest=out.tar   tarball for `docker load` / `podman load` (one platform)\n"
            "  type=local,dest=DIR        the final filesystem (DIR/linux_arm64/… for several platforms)\n"
            "  type=tar,dest=out.tar      the final filesystem as a tarball\n"
+           "  type=registry              push to the registry of each -t/name= (same as --push)\n"
+           "  type=image,push=true       the same; push-by-digest=true pushes without a tag,\n"
+           "                             name-canonical=true reports name@digest in --metadata-file\n"
            "  dest=- writes a tarball to stdout. Keys: compression=gzip|zstd|uncompressed,\n"
            "  compression-level=N, oci-mediatypes=true|false, name=REF[,REF…]\n"
            "\nEnvironment:\n"
@@ -50,7 +54,8 @@ std::string build_help() {
            "\nExamples:\n"
            "  mab build --platform linux/amd64,linux/arm64 -o type=oci,dest=app.tar .\n"
            "  mab build -f docker/Dockerfile --target runtime -t app:1 -o type=docker,dest=app.tar .\n"
-           "  mab build --platform linux/arm64 -o type=local,dest=rootfs .\n";
+           "  mab build --platform linux/arm64 -o type=local,dest=rootfs .\n"
+           "  mab build --platform linux/amd64,linux/arm64 -t registry.example.com/app:1 --push .\n";
 }
 
 std::pair<std::string, std::string> split_key_value(const std::string& flag, const std::string& value,
@@ -84,6 +89,21 @@ OciLayoutContext parse_build_context_value(const std::string& name, const std::s
     if (rest.empty()) throw Error(ErrorKind::usage, fmt::format("--build-context {}={}: no directory", name, value));
     out.dir = rest;
     return out;
+}
+
+// --push, as buildx reads it: an image output that pushes, or push=true on the image
+// output -o gave; any other output type cannot be pushed.
+void apply_push_flag(std::optional<exporter::OutputSpec>& output) {
+    if (!output) {
+        output.emplace();
+        output->type = exporter::OutputType::image;
+    }
+    if (output->type != exporter::OutputType::image)
+        throw Error(ErrorKind::usage, fmt::format("push and \"{}\" output can't be used together",
+                                                  exporter::output_type_name(output->type)))
+            .with_hint("--push pushes to the registry of each -t; keep only one of --push and -o, or use "
+                       "-o type=registry");
+    output->push = true;
 }
 
 std::optional<int64_t> parse_epoch(const std::string& text, const std::string& origin) {
@@ -142,6 +162,7 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     if (outputs.size() > 1)
         throw Error(ErrorKind::usage, "only one --output is supported per build (as with buildx)");
     if (!outputs.empty()) r.output = parse_output_flag(outputs.front());
+    if (flags.flag("push")) apply_push_flag(r.output);
     r.iidfile = flags.last("iidfile").value_or("");
     r.metadata_file = flags.last("metadata-file").value_or("");
     r.no_cache = flags.flag("no-cache");
@@ -165,6 +186,7 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     if (r.output) {
         r.output->source_date_epoch = r.source_date_epoch;
         for (const std::string& t : r.tags) r.output->names.push_back(t);
+        exporter::check_output(*r.output);  // contradictions fail now, not after the build
     }
     return r;
 }

@@ -12,6 +12,7 @@
 #include "cli/progress_printer.hpp"
 #include "exporter/exporter.hpp"
 #include "oci/platform.hpp"
+#include "registry/settings.hpp"
 #include "snapshotter/snapshotter.hpp"
 
 namespace mab::cli {
@@ -46,14 +47,18 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
 
 struct BuildOutcome {
     std::string image_digest;   // containerimage.digest (index or manifest), may be empty
+    std::string image_media_type;  // containerimage.descriptor, with image_digest and image_size
+    int64_t image_size = 0;
     std::string config_digest;  // single platform only
+    std::string image_name;     // image.name: the names pushed to (comma-separated)
     int executed = 0;
     int cached = 0;
     std::string snapshotter;  // the one the build used: "overlay" or "native"
 };
 
 // Runs the build: read -> parse -> lower per platform -> solve -> assemble -> export.
+// `registry` serves pushes (and pulls).
 BuildOutcome run_build(const BuildRequest& request, const std::filesystem::path& root,
-                       SourceRegistry& sources);
+                       SourceRegistry& sources, const registry::Settings& registry);
 
 } // namespace mab::cli

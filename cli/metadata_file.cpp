@@ -15,8 +15,21 @@ std::string metadata_json(const BuildOutcome& outcome) {
         w.String(outcome.config_digest);
     }
     if (!outcome.image_digest.empty()) {
+        w.Key("containerimage.descriptor");
+        w.StartObject();
+        w.Key("mediaType");
+        w.String(outcome.image_media_type);
+        w.Key("digest");
+        w.String(outcome.image_digest);
+        w.Key("size");
+        w.Int64(outcome.image_size);
+        w.EndObject();
         w.Key("containerimage.digest");
         w.String(outcome.image_digest);
+    }
+    if (!outcome.image_name.empty()) {
+        w.Key("image.name");
+        w.String(outcome.image_name);
     }
     if (!outcome.snapshotter.empty()) {
         w.Key("mab.snapshotter");

@@ -11,7 +11,8 @@ namespace {
 
 const std::vector<std::string> k_types{"oci", "docker", "local", "tar", "image", "registry"};
 const std::vector<std::string> k_keys{"type", "dest", "tar", "oci-mediatypes", "compression",
-                                      "compression-level", "force-compression", "name", "push"};
+                                      "compression-level", "force-compression", "name", "push",
+                                      "push-by-digest", "name-canonical"};
 
 [[noreturn]] void bad(const std::string& value, const std::string& why) {
     throw Error(ErrorKind::usage, fmt::format("invalid output \"{}\": {}", value, why));
@@ -28,14 +29,8 @@ exporter::OutputType parse_type(const std::string& value, const std::string& typ
     if (type == "docker") return exporter::OutputType::docker;
     if (type == "local") return exporter::OutputType::local;
     if (type == "tar") return exporter::OutputType::tar;
-    if (type == "image" || type == "registry")
-        throw Error(ErrorKind::usage,
-                    fmt::format("invalid output \"{}\": type={} (pushing to a registry) is not "
-                                "supported yet",
-                                value, type))
-            .with_hint("write an OCI tarball with -o type=oci,dest=out.tar and push it with "
-                       "`skopeo copy oci-archive:out.tar docker://REG/app:tag`");
-    bad(value, fmt::format("unknown type \"{}\"{}; valid types: oci, docker, local, tar", type,
+    if (type == "image" || type == "registry") return exporter::OutputType::image;
+    bad(value, fmt::format("unknown type \"{}\"{}; valid types: oci, docker, local, tar, image, registry", type,
                            did_you_mean(type, k_types)));
 }
 
@@ -82,12 +77,15 @@ exporter::OutputSpec parse_output_flag(const std::string& value) {
     }
 
     bool have_type = false;
+    bool registry_type = false;
+    std::vector<std::string> push_keys;  // push keys given, for "applies to type=image only"
     for (const std::string& field : split_csv(value)) {
         size_t eq = field.find('=');
         std::string key = field.substr(0, eq);
         std::string v = eq == std::string::npos ? std::string() : field.substr(eq + 1);
         if (key == "type") {
             spec.type = parse_type(value, v);
+            registry_type = v == "registry";
             have_type = true;
         } else if (key == "dest") {
             spec.dest = v;
@@ -114,13 +112,23 @@ exporter::OutputSpec parse_output_flag(const std::string& value) {
             for (const std::string& n : split_csv(v))
                 if (!n.empty()) spec.names.push_back(n);
         } else if (key == "push") {
-            if (parse_bool_field(value, key, v))
-                throw Error(ErrorKind::usage, fmt::format("invalid output \"{}\": push=true is not supported yet", value));
+            spec.push = parse_bool_field(value, key, v);
+            push_keys.push_back(key);
+        } else if (key == "push-by-digest") {
+            spec.push_by_digest = parse_bool_field(value, key, v);
+            push_keys.push_back(key);
+        } else if (key == "name-canonical") {
+            spec.name_canonical = parse_bool_field(value, key, v);
+            push_keys.push_back(key);
         } else {
             bad(value, fmt::format("unknown key \"{}\"{}", key, did_you_mean(key, k_keys)));
         }
     }
-    if (!have_type) bad(value, "missing type= (oci, docker, local or tar)");
+    if (!have_type) bad(value, "missing type= (oci, docker, local, tar, image or registry)");
+    // type=registry is type=image with push=true, as in buildx.
+    if (registry_type) spec.push = true;
+    if (spec.type != exporter::OutputType::image && !push_keys.empty())
+        bad(value, fmt::format("{} applies to type=image and type=registry only", push_keys.front()));
     if (spec.type != exporter::OutputType::oci && !spec.tar)
         bad(value, "tar=false applies to type=oci only");
     if (spec.compression_level) {

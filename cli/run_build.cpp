@@ -58,13 +58,15 @@ const char* output_description(exporter::OutputType type) {
     case exporter::OutputType::docker: return "exporting to docker image format";
     case exporter::OutputType::local: return "copying files to client";
     case exporter::OutputType::tar: return "sending tarball";
+    case exporter::OutputType::image: return "exporting to image";
     }
     return "exporting";
 }
 
 } // namespace
 
-BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegistry& sources) {
+BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegistry& sources,
+                       const registry::Settings& registry) {
     ProgressPrinter progress(stderr, r.progress);
     std::error_code ec;
     if (!fs::is_directory(r.context, ec))
@@ -144,12 +146,22 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     }
     const auto export_start = std::chrono::steady_clock::now();
     step = progress.begin_step(output_description(r.output->type));
-    exporter::ExportResult result = exporter::export_images(images, *r.output, store);
+    registry::Settings push_settings = registry;
+    push_settings.notice = [&progress](const std::string& notice) { progress.note(notice); };
+    exporter::ExportEnvironment environment;
+    environment.registry = &push_settings;
+    environment.progress = [&progress, step](const std::string& line) { progress.step_line(step, line); };
+    exporter::ExportResult result = exporter::export_images(images, *r.output, store, environment);
     if (!result.root.digest.empty()) {
         outcome.image_digest = result.root.digest.str();
+        outcome.image_media_type = result.root.media_type;
+        outcome.image_size = result.root.size;
         if (!result.config_digest.empty()) outcome.config_digest = result.config_digest.str();
-        progress.step_line(step, fmt::format("exporting {} {}", images.images.size() > 1 ? "manifest list" : "manifest",
-                                             result.root.digest.str()));
+        outcome.image_name = result.image_name;
+        if (r.output->type != exporter::OutputType::image)
+            progress.step_line(step, fmt::format("exporting {} {}",
+                                                 images.images.size() > 1 ? "manifest list" : "manifest",
+                                                 result.root.digest.str()));
     }
     progress.end_step(step, seconds_since(export_start));
     return outcome;

@@ -9,6 +9,7 @@
 #include "exporter/local_output.hpp"
 #include "exporter/oci_layout.hpp"
 #include "exporter/output_file.hpp"
+#include "exporter/registry_push.hpp"
 
 namespace mab::exporter {
 
@@ -29,10 +30,8 @@ void require_dest(const OutputSpec& spec, const char* type) {
 }
 
 ExportResult export_oci(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
-    require_dest(spec, "oci");
     AssembledImages assembled = assemble_images(images, spec.uses_oci_mediatypes(), store);
     if (!spec.tar) {
-        if (spec.dest == "-") throw Error(ErrorKind::usage, "output type oci with tar=false needs a directory, not dest=-");
         write_layout_dir(assembled, spec.names, store, spec.dest);
     } else {
         OutputFile file(spec.dest);
@@ -43,7 +42,6 @@ ExportResult export_oci(const ImageSet& images, const OutputSpec& spec, oci::Con
 }
 
 ExportResult export_docker(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
-    require_dest(spec, "docker");
     if (images.images.size() > 1)
         throw Error(ErrorKind::usage, "docker exporter does not currently support exporting manifest lists")
             .with_hint("build one platform per docker tarball, or use -o type=oci,dest=out.tar for a "
@@ -58,20 +56,47 @@ ExportResult export_docker(const ImageSet& images, const OutputSpec& spec, oci::
 
 } // namespace
 
-ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
+const char* output_type_name(OutputType type) {
+    switch (type) {
+    case OutputType::oci: return "oci";
+    case OutputType::docker: return "docker";
+    case OutputType::local: return "local";
+    case OutputType::tar: return "tar";
+    case OutputType::image: return "image";
+    }
+    return "unknown";
+}
+
+void check_output(const OutputSpec& spec) {
+    switch (spec.type) {
+    case OutputType::oci:
+        require_dest(spec, "oci");
+        if (!spec.tar && spec.dest == "-")
+            throw Error(ErrorKind::usage, "output type oci with tar=false needs a directory, not dest=-");
+        return;
+    case OutputType::docker: return require_dest(spec, "docker");
+    case OutputType::local: return require_dest(spec, "local");
+    case OutputType::tar: return require_dest(spec, "tar");
+    case OutputType::image: return check_push_output(spec);
+    }
+}
+
+ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
+                           const ExportEnvironment& environment) {
+    check_output(spec);
     switch (spec.type) {
     case OutputType::oci:
         return export_oci(images, spec, store);
     case OutputType::docker:
         return export_docker(images, spec, store);
     case OutputType::local:
-        require_dest(spec, "local");
         write_local_output(images, spec.dest);
         return {};
     case OutputType::tar:
-        require_dest(spec, "tar");
         write_rootfs_tar_output(images, spec.dest, spec.source_date_epoch.value_or(-1));
         return {};
+    case OutputType::image:
+        return push_images(images, spec, store, environment);
     }
     throw Error(ErrorKind::internal, "unknown output type");
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "oci/descriptor.hpp"
 #include "oci/image.hpp"
 #include "oci/platform.hpp"
+
+namespace mab::registry {
+struct Settings;
+}
 
 namespace mab::exporter {
 
@@ -28,7 +33,11 @@ struct ImageSet {
     std::vector<PlatformImage> images;  // in --platform order
 };
 
-enum class OutputType { oci, docker, local, tar };
+// `image` is buildx's image exporter; type=registry and --push are it with push=true.
+enum class OutputType { oci, docker, local, tar, image };
+
+// "oci", "docker", "local", "tar", "image": the type= words.
+const char* output_type_name(OutputType type);
 
 // `-o` parsed into types (cli/output_flag.cpp does the parsing).
 struct OutputSpec {
@@ -40,6 +49,11 @@ struct OutputSpec {
     std::optional<int> compression_level;
     std::vector<std::string> names;         // name= and -t, normalised references
     std::optional<int64_t> source_date_epoch;
+    // type=image: push to the registries `names` point at (mab keeps no local image
+    // store, so an image output that does not push is refused).
+    bool push = false;
+    bool push_by_digest = false;   // push untagged: names must carry no tag
+    bool name_canonical = false;   // report name@digest too (ExportResult::image_name)
 
     bool uses_oci_mediatypes() const { return oci_mediatypes.value_or(type != OutputType::docker); }
 };
@@ -47,9 +61,22 @@ struct OutputSpec {
 struct ExportResult {
     oci::Descriptor root;          // the index (several platforms) or the manifest
     oci::Digest config_digest;     // single platform: its config (docker's image ID)
+    std::string image_name;        // pushes: the names, comma-separated (buildx's image.name)
 };
 
-// Writes the images as `spec` says; nothing partial is left behind on failure.
-ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store);
+// What an export may need besides the images and the store.
+struct ExportEnvironment {
+    const registry::Settings* registry = nullptr;        // pushes: hosts, credentials, retries
+    std::function<void(const std::string&)> progress;    // a line per stage; may be empty
+};
+
+// Checks `spec` on its own, before anything is built: throws Error(usage) for a missing
+// destination, an image output that does not push, a push without a name, ...
+void check_output(const OutputSpec& spec);
+
+// Writes the images as `spec` says; nothing partial is left behind on failure (a push
+// that fails for one of several repositories throws; what reached the others stays).
+ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
+                           const ExportEnvironment& environment = {});
 
 } // namespace mab::exporter

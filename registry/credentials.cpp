@@ -20,8 +20,9 @@ std::string first_line(const std::string& text) {
 
 } // namespace
 
-CredentialStore::CredentialStore(std::filesystem::path config_file, std::string helper_search_path)
-    : m_config_file(std::move(config_file)), m_helper_search_path(std::move(helper_search_path)) {}
+CredentialStore::CredentialStore(std::filesystem::path config_file, std::string helper_search_path, Lookup lookup)
+    : m_config_file(std::move(config_file)), m_helper_search_path(std::move(helper_search_path)),
+      m_lookup(std::move(lookup)) {}
 
 CredentialStore::CredentialStore(Credentials fixed) : m_fixed(std::move(fixed)) {}
 
@@ -30,7 +31,7 @@ std::optional<Credentials> CredentialStore::find(const std::string& host) const 
     if (m_fixed) return m_fixed;
     auto cached = m_cache.find(host);
     if (cached != m_cache.end()) return cached->second;
-    std::optional<Credentials> found = lookup(host);
+    std::optional<Credentials> found = m_lookup ? m_lookup(host) : lookup(host);
     m_cache[host] = found;
     return found;
 }
@@ -68,6 +69,11 @@ std::string CredentialStore::helper_program(const std::string& helper, const std
                     fmt::format("{} names the credential helper {} for {}, but it is not on PATH",
                                 m_config_file.string(), program, host));
     return program;
+}
+
+std::string CredentialStore::save_helper(const std::string& host) const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return helper_for(host);
 }
 
 void CredentialStore::forget() const {

@@ -4,26 +4,24 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "registry/docker_config.hpp"
+#include "registry/settings.hpp"
 
 namespace mab::registry {
 
-struct Credentials {
-    std::string username;
-    std::string secret;
-    // Where they came from, for messages: "/root/.docker/config.json" or
-    // "docker-credential-pass". Never the username or the secret.
-    std::string source;
-};
-
 class CredentialStore {
 public:
-    CredentialStore(std::filesystem::path config_file, std::string helper_search_path);
+    using Lookup = std::function<std::optional<Credentials>(const std::string& host)>;
+
+    // With `lookup` set, find() asks it instead of reading `config_file` (save and erase
+    // still use the file and its helpers).
+    CredentialStore(std::filesystem::path config_file, std::string helper_search_path, Lookup lookup = {});
     // A store that answers every host with `fixed` (checking a login before saving it).
     explicit CredentialStore(Credentials fixed);
 
@@ -38,6 +36,10 @@ public:
     void save(const std::string& host, const std::string& username, const std::string& secret);
     // Removes them (helper `erase`, or the "auths" entry); false if none was stored.
     bool erase(const std::string& host);
+
+    // The helper save() would use for `host` ("pass" for docker-credential-pass), or
+    // empty if it would write config.json (where docker warns the secret is unencrypted).
+    std::string save_helper(const std::string& host) const;
 
     // Where credentials are read from, for hints ("log in or add them to ...").
     std::string describe() const { return m_config_file.string(); }
@@ -56,6 +58,7 @@ private:
     mutable std::optional<DockerConfig> m_config;
     mutable std::map<std::string, std::optional<Credentials>> m_cache;
     std::optional<Credentials> m_fixed;
+    Lookup m_lookup;
 };
 
 } // namespace mab::registry

@@ -14,7 +14,7 @@ namespace mab::registry {
 RegistryClient::Impl::Impl(Settings s, oci::ContentStore& st)
     : settings(std::move(s)), store(st),
       credentials(settings.docker_config.empty() ? default_docker_config_path() : settings.docker_config,
-                  settings.helper_search_path) {}
+                  settings.helper_search_path, settings.find_credentials) {}
 
 Endpoint& RegistryClient::Impl::endpoint(const std::string& host, const std::string& prefix) {
     std::lock_guard<std::mutex> lock(m_mutex);

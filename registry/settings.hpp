@@ -8,10 +8,19 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace mab::registry {
+
+struct Credentials {
+    std::string username;
+    std::string secret;
+    // Where they came from, for messages: "/root/.docker/config.json" or
+    // "docker-credential-pass". Never the username or the secret.
+    std::string source;
+};
 
 // Settings for one registry host, keyed by the host as references spell it
 // ("docker.io", "localhost:5000", "reg.example.com"); the same keys as buildkitd.toml's
@@ -45,6 +54,11 @@ struct Settings {
     std::filesystem::path docker_config;
     // Where docker-credential-<helper> programs are looked up; empty: $PATH.
     std::string helper_search_path;
+    // If set, asked for a host's credentials instead of reading docker_config and running
+    // helpers in this process (the CLI answers from a process outside mab's user
+    // namespace, where helpers can reach the user's agents). May be called from several
+    // transfer threads; throws like CredentialStore::find.
+    std::function<std::optional<Credentials>(const std::string& host)> find_credentials;
     RetryPolicy retry;
     Timeouts timeouts;
     // Blobs larger than this are uploaded in chunks of upload_chunk_size (PATCH).

@@ -1,0 +1,123 @@
+#include "cli/credential_broker.hpp"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/error.hpp"
+#include "registry/credentials.hpp"
+#include "registry/docker_config.hpp"
+
+namespace mab::cli {
+
+namespace {
+
+// One SOCK_SEQPACKET message per request (the host) and per answer: NUL-separated
+// fields, "found" user secret source | "none" | "error" kind message hint.
+std::string pack(const std::vector<std::string>& fields) {
+    std::string out;
+    for (const std::string& f : fields) {
+        out += f;
+        out += '\0';
+    }
+    return out;
+}
+
+std::vector<std::string> unpack(const std::string& message) {
+    std::vector<std::string> fields;
+    size_t start = 0;
+    for (size_t nul; (nul = message.find('\0', start)) != std::string::npos; start = nul + 1)
+        fields.push_back(message.substr(start, nul - start));
+    return fields;
+}
+
+void send_message(int fd, const std::string& message) {
+    while (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) throw_errno("send", "credential broker");
+}
+
+// The next message, or nullopt when the other end is closed.
+std::optional<std::string> receive_message(int fd) {
+    for (;;) {
+        ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+        if (size < 0 && errno == EINTR) continue;
+        if (size < 0) throw_errno("recv", "credential broker");
+        if (size == 0) return std::nullopt;
+        std::string message(static_cast<size_t>(size), '\0');
+        ssize_t got = ::recv(fd, message.data(), message.size(), 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got != size) throw_errno("recv", "credential broker");
+        return message;
+    }
+}
+
+std::string answer(const registry::CredentialStore& store, const std::string& host) {
+    try {
+        std::optional<registry::Credentials> found = store.find(host);
+        if (!found) return pack({"none"});
+        return pack({"found", found->username, found->secret, found->source});
+    } catch (const Error& e) {
+        return pack({"error", std::to_string(static_cast<int>(e.kind())), e.what(), e.hint()});
+    } catch (const std::exception& e) {
+        return pack({"error", std::to_string(static_cast<int>(ErrorKind::internal)), e.what(), ""});
+    }
+}
+
+[[noreturn]] void serve(int fd, const registry::Settings& settings) {
+    registry::CredentialStore store(
+        settings.docker_config.empty() ? registry::default_docker_config_path() : settings.docker_config,
+        settings.helper_search_path);
+    try {
+        while (std::optional<std::string> host = receive_message(fd)) send_message(fd, answer(store, *host));
+    } catch (...) {
+        ::_exit(1);
+    }
+    ::_exit(0);   // no destructors or atexit handlers of the process we were forked from
+}
+
+} // namespace
+
+CredentialBroker::CredentialBroker(const registry::Settings& settings) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw_errno("socketpair", "credential broker");
+    UniqueFd ours(sv[0]);
+    UniqueFd theirs(sv[1]);
+    m_pid = ::fork();
+    if (m_pid < 0) throw_errno("fork", "credential broker");
+    if (m_pid == 0) {
+        ours.reset();
+        serve(theirs.get(), settings);
+    }
+    m_socket = std::move(ours);
+}
+
+CredentialBroker::~CredentialBroker() {
+    m_socket.reset();
+    int status = 0;
+    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+std::optional<registry::Credentials> CredentialBroker::find(const std::string& host) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    send_message(m_socket.get(), pack({host}));
+    std::optional<std::string> reply = receive_message(m_socket.get());
+    std::vector<std::string> fields = reply ? unpack(*reply) : std::vector<std::string>{};
+    if (fields.size() == 4 && fields[0] == "found") return registry::Credentials{fields[1], fields[2], fields[3]};
+    if (fields.size() == 1 && fields[0] == "none") return std::nullopt;
+    if (fields.size() == 4 && fields[0] == "error") {
+        Error error(static_cast<ErrorKind>(std::stoi(fields[1])), fields[2]);
+        if (!fields[3].empty()) error.with_hint(fields[3]);
+        throw error;
+    }
+    throw Error(ErrorKind::internal, fmt::format("looking up credentials for {}: the credential broker process "
+                                                 "ended or answered nonsense",
+                                                 host));
+}
+
+} // namespace mab::cli
