@@ -33,6 +33,9 @@ const std::vector<Command>& command_table();
 
 int run_build_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_binfmt_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_login_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_logout_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_imagetools_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_version_command(const std::vector<std::string>& args, CommandContext& ctx);
 
 // The storage root: --root, else $MAB_ROOT, else /var/lib/mab for root, else

@@ -73,7 +73,10 @@ std::string answer(const registry::CredentialStore& store, const std::string& ho
         settings.docker_config.empty() ? registry::default_docker_config_path() : settings.docker_config,
         settings.helper_search_path);
     try {
-        while (std::optional<std::string> host = receive_message(fd)) send_message(fd, answer(store, *host));
+        while (std::optional<std::string> request = receive_message(fd)) {
+            std::vector<std::string> fields = unpack(*request);
+            send_message(fd, fields.size() == 1 ? answer(store, fields[0]) : pack({"bad request"}));
+        }
     } catch (...) {
         ::_exit(1);
     }

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "base/error.hpp"
 #include "exporter/image_assembly.hpp"
 #include "registry/reference.hpp"
@@ -13,12 +11,6 @@ namespace mab::exporter {
 
 namespace {
 
-// One repository to push to, with every tag the names give it (none: by digest).
-struct PushTarget {
-    registry::Reference repository;
-    std::vector<std::string> tags;
-};
-
 // True if `name` spells a tag: "reg:5000/app:1" does, "reg:5000/app" does not (a
 // port's colon comes before the last slash). Reference::parse adds "latest" to both.
 bool spells_tag(const std::string& name) {
@@ -27,8 +19,9 @@ bool spells_tag(const std::string& name) {
     return last.substr(0, last.find('@')).find(':') != std::string::npos;
 }
 
-std::vector<PushTarget> push_targets(const OutputSpec& spec) {
-    std::vector<PushTarget> targets;
+// Each repository once with its tags (none when pushing by digest).
+std::vector<registry::RepositoryTags> push_targets(const OutputSpec& spec) {
+    std::vector<registry::Reference> refs;
     for (const std::string& name : spec.names) {
         registry::Reference ref = registry::Reference::parse(name);
         if (ref.digest)
@@ -40,13 +33,10 @@ std::vector<PushTarget> push_targets(const OutputSpec& spec) {
             throw Error(ErrorKind::usage, fmt::format("can't push tagged ref {} by digest", name))
                 .with_hint("push-by-digest=true takes repository names without a tag (REG/app); tag the merged "
                            "result later with `mab imagetools create -t REG/app:TAG REG/app@sha256:…`");
-        auto same = [&](const PushTarget& t) { return t.repository.repository() == ref.repository(); };
-        auto it = std::find_if(targets.begin(), targets.end(), same);
-        if (it == targets.end()) it = targets.insert(targets.end(), PushTarget{ref, {}});
-        if (!spec.push_by_digest && std::find(it->tags.begin(), it->tags.end(), ref.tag) == it->tags.end())
-            it->tags.push_back(ref.tag);
+        if (spec.push_by_digest) ref.tag.clear();
+        refs.push_back(ref);
     }
-    return targets;
+    return registry::group_by_repository(refs);
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
@@ -80,13 +70,13 @@ ExportResult push_images(const ImageSet& images, const OutputSpec& spec, oci::Co
     auto say = [&](const std::string& line) {
         if (environment.progress) environment.progress(line);
     };
-    const std::vector<PushTarget> targets = push_targets(spec);
+    const std::vector<registry::RepositoryTags> targets = push_targets(spec);
     AssembledImages assembled = assemble_images(images, spec.uses_oci_mediatypes(), store);
     const std::string digest = assembled.root.digest.str();
     say(fmt::format("exporting {} {}", assembled.manifests.size() > 1 ? "manifest list" : "manifest", digest));
 
     registry::RegistryClient client(*environment.registry, store);
-    for (const PushTarget& target : targets) {
+    for (const registry::RepositoryTags& target : targets) {
         const std::string repository = target.repository.repository();
         registry::PushResult pushed = client.push_image(assembled.root, target.repository, target.tags);
         say(fmt::format("pushing layers to {}: {} uploaded, {} mounted, {} already there", repository,
@@ -101,7 +91,7 @@ ExportResult push_images(const ImageSet& images, const OutputSpec& spec, oci::Co
     if (assembled.config_digests.size() == 1) result.config_digest = assembled.config_digests.front();
     std::vector<std::string> names = spec.names;
     if (spec.name_canonical)
-        for (const PushTarget& target : targets) names.push_back(target.repository.repository() + "@" + digest);
+        for (const registry::RepositoryTags& target : targets) names.push_back(target.repository.repository() + "@" + digest);
     result.image_name = join(names, ",");
     return result;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -148,6 +149,18 @@ std::string Reference::familiar() const {
     if (!tag.empty()) name += ":" + tag;
     if (digest) name += "@" + digest->str();
     return name;
+}
+
+std::vector<RepositoryTags> group_by_repository(const std::vector<Reference>& refs) {
+    std::vector<RepositoryTags> groups;
+    for (const Reference& ref : refs) {
+        auto same = [&](const RepositoryTags& g) { return g.repository.repository() == ref.repository(); };
+        auto group = std::find_if(groups.begin(), groups.end(), same);
+        if (group == groups.end()) group = groups.insert(groups.end(), RepositoryTags{ref, {}});
+        if (!ref.tag.empty() && std::find(group->tags.begin(), group->tags.end(), ref.tag) == group->tags.end())
+            group->tags.push_back(ref.tag);
+    }
+    return groups;
 }
 
 } // namespace mab::registry

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oci/digest.hpp"
 
@@ -25,5 +26,15 @@ struct Reference {
     std::string str() const;           // docker.io/library/busybox:latest[@sha256:…]
     std::string familiar() const;      // busybox:latest (docker's short form)
 };
+
+// A repository to push one image to, with every tag it gets there.
+struct RepositoryTags {
+    Reference repository;           // its tag and digest are not used
+    std::vector<std::string> tags;
+};
+
+// `refs` grouped by repository (first-seen order), each tag once, so an image goes to
+// each repository with one push. Digests are ignored; a digest-only reference adds no tag.
+std::vector<RepositoryTags> group_by_repository(const std::vector<Reference>& refs);
 
 } // namespace mab::registry

@@ -4,6 +4,8 @@
 #include "registry/reference.hpp"
 
 using mab::registry::Reference;
+using mab::registry::RepositoryTags;
+using mab::registry::group_by_repository;
 
 TEST_CASE("references normalise like docker's") {
     struct Case {
@@ -54,4 +56,15 @@ TEST_CASE("bad references are rejected with the reason") {
         CHECK_THROWS_AS(Reference::parse(text), mab::Error);
     }
     CHECK_THROWS_WITH(Reference::parse("Busybox"), Catch::Contains("must be lowercase"));
+}
+
+TEST_CASE("references group by repository for pushing") {
+    std::vector<RepositoryTags> groups = group_by_repository(
+        {Reference::parse("reg:5000/app:1"), Reference::parse("reg:5000/other"), Reference::parse("reg:5000/app:2"),
+         Reference::parse("reg:5000/app:1"), Reference::parse("reg:5000/app@sha256:" + std::string(64, 'a'))});
+    REQUIRE(groups.size() == 2);
+    CHECK(groups[0].repository.repository() == "reg:5000/app");
+    CHECK(groups[0].tags == std::vector<std::string>{"1", "2"});
+    CHECK(groups[1].repository.repository() == "reg:5000/other");
+    CHECK(groups[1].tags == std::vector<std::string>{"latest"});
 }

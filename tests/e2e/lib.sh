@@ -15,7 +15,7 @@ chmod 755 "$WORK"
 export MAB_ROOT="$WORK/root"
 # No settings file unless a test writes one: the machine's own mab.yaml must not leak in.
 export MAB_CONFIG="$WORK/mab.yaml"
-cleanup() { rm -rf "$WORK"; }
+cleanup() { stop_registry_bed; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 # Fail with a message (and the output of the last command, if captured).
@@ -163,3 +163,34 @@ host_binfmt_listing() {
   done
 }
 host_binfmt_mounted() { [[ "$(stat -f -c %T "$HOST_BINFMT" 2>/dev/null)" == binfmt_misc ]]; }
+
+# A real registry for push tests: tests/registry/registry_bed.py (docker-registry behind
+# its logging, fault-injecting proxy) as a coprocess; extra arguments go to the bed
+# (--auth basic, --tls). Sets BED_PROXY (127.0.0.1:PORT, plain HTTP: mab falls back to
+# HTTP on loopback), BED_REGISTRY, BED_USER, BED_PASSWORD and BED_DIR (proxy.log,
+# faults.json). The bed stops when the test exits.
+BED_PROC_PID=
+start_registry_bed() {
+  need docker-registry jq skopeo
+  BED_DIR="$WORK/bed"
+  mkdir -p "$BED_DIR"
+  coproc BED_PROC { exec python3 "$REPO_DIR/tests/registry/registry_bed.py" --dir "$BED_DIR" "$@" 2>"$WORK/bed.err"; }
+  local line
+  read -r line <&"${BED_PROC[0]}" || fail "the registry bed did not start: $(cat "$WORK/bed.err")"
+  BED_PROXY=$(jq -r .proxy <<<"$line")
+  BED_REGISTRY=$(jq -r .registry <<<"$line")
+  BED_USER=$(jq -r .user <<<"$line")
+  BED_PASSWORD=$(jq -r .password <<<"$line")
+}
+stop_registry_bed() {
+  [[ -n "$BED_PROC_PID" ]] || return 0
+  local pid=$BED_PROC_PID fd=${BED_PROC[1]:-}
+  [[ -n "$fd" ]] && eval "exec $fd>&-"   # closing its stdin stops the bed
+  wait "$pid" 2>/dev/null || true
+  BED_PROC_PID=
+}
+# Requests the proxy has seen that upload blobs (start, mount, PATCH or PUT under /blobs/uploads/).
+bed_upload_requests() { jq -r 'select(.path | contains("/blobs/uploads/")) | .method' "$BED_DIR/proxy.log" | wc -l; }
+clear_bed_log() { : >"$BED_DIR/proxy.log"; }
+# skopeo reading the bed's registry (plain HTTP).
+bed_raw_manifest() { skopeo inspect --raw --tls-verify=false "docker://$1"; }

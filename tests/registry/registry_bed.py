@@ -238,7 +238,12 @@ def proxy_handler(upstream, tls_context, faults, log_path):
                 conn = http.client.HTTPSConnection(host, port, context=tls_context, timeout=60)
             else:
                 conn = http.client.HTTPConnection(host, port, timeout=60)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            # Repeated headers (containers/image sends one Accept line per media type) are
+            # joined, as HTTP allows: a dict of single values would keep only the last.
+            headers = {}
+            for k, v in self.headers.items():
+                if k.lower() not in HOP_BY_HOP:
+                    headers[k] = f"{headers[k]}, {v}" if k in headers else v
             if body or self.command in ("PUT", "POST", "PATCH"):
                 headers["Content-Length"] = str(len(body))
             conn.request(self.command, path, body=body, headers=headers)
