@@ -26,7 +26,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     executor::BuildNamespace ns = executor::enter_build_namespace();
     if (!ns.warning.empty()) fmt::print(stderr, "WARNING: {}\n", ns.warning);
     install_termination_handlers();
-    BuildOutcome outcome = run_build(*request, ctx.global.root, *ctx.sources, registry);
+    BuildOutcome outcome = run_build(*request, ctx.global.root, registry, *ctx.sources);
 
     if (!request->iidfile.empty()) {
         // docker writes the image ID (config digest) for a docker output; otherwise the

@@ -22,12 +22,14 @@ const std::vector<FlagSpec> k_build_flags{
     {"push", 0, "", "Shorthand for \"--output=type=registry\"", ""},
     {"build-arg", 0, "KEY=VALUE", "Set a build-time variable; KEY alone takes it from the environment", ""},
     {"target", 0, "string", "Set the target build stage to build", "the last stage"},
-    {"build-context", 0, "NAME=VALUE", "Additional build context; VALUE: oci-layout:///path[:tag|@sha256:digest]", ""},
+    {"build-context", 0, "NAME=VALUE",
+     "Additional build context; VALUE: oci-layout:///path[:tag|@sha256:digest] or docker-image://REF", ""},
     {"label", 0, "KEY=VALUE", "Set metadata for an image", ""},
     {"iidfile", 0, "string", "Write the image ID to a file", ""},
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
     {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet)", "auto"},
     {"no-cache", 0, "", "Do not use cache when building the image", ""},
+    {"pull", 0, "", "Always attempt to pull all referenced images (mab always resolves tags anew)", ""},
     {"snapshotter", 0, "string", "How steps keep their filesystems: auto, overlay or native (full copies)",
      "auto, or mab.yaml's snapshotter"},
     {"help", 'h', "", "Show this help", ""},
@@ -70,15 +72,28 @@ std::pair<std::string, std::string> split_key_value(const std::string& flag, con
     return {key, env ? env : ""};
 }
 
-// "oci-layout:///srv/busybox:1.36" -> {"/srv/busybox", "1.36"}.
-OciLayoutContext parse_build_context_value(const std::string& name, const std::string& value) {
+// "oci-layout:///srv/busybox:1.36" -> {"/srv/busybox", "1.36"};
+// "docker-image://alpine:3.19" -> the reference, checked now.
+ImageContext parse_build_context_value(const std::string& name, const std::string& value) {
+    const std::string image_scheme = "docker-image://";
+    if (value.rfind(image_scheme, 0) == 0) {
+        ImageContext out;
+        out.kind = ImageContext::Kind::docker_image;
+        out.ref = value.substr(image_scheme.size());
+        if (out.ref.empty())
+            throw Error(ErrorKind::usage, fmt::format("--build-context {}={}: no image reference", name, value));
+        registry::Reference::parse(out.ref);  // a bad reference fails here, naming it
+        return out;
+    }
     const std::string scheme = "oci-layout://";
     if (value.rfind(scheme, 0) != 0)
         throw Error(ErrorKind::usage,
-                    fmt::format("--build-context {}={}: only oci-layout:// contexts are supported yet", name, value))
-            .with_hint("build a local directory as an image first, or wait for named local contexts");
+                    fmt::format("--build-context {}={}: only oci-layout:// and docker-image:// contexts are "
+                                "supported yet",
+                                name, value))
+            .with_hint("local directories as named contexts come with the full Dockerfile frontend");
     std::string rest = value.substr(scheme.size());
-    OciLayoutContext out;
+    ImageContext out;
     if (size_t at = rest.find('@'); at != std::string::npos) {
         out.ref = rest.substr(at + 1);
         rest = rest.substr(0, at);
@@ -166,6 +181,7 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     r.iidfile = flags.last("iidfile").value_or("");
     r.metadata_file = flags.last("metadata-file").value_or("");
     r.no_cache = flags.flag("no-cache");
+    r.pull = flags.flag("pull");
     if (auto name = flags.last("snapshotter")) r.snapshotter = snapshotter::parse_snapshotter_choice(*name, "--snapshotter");
 
     std::string progress = flags.last("progress").value_or("auto");

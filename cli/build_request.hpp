@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
 #include "cli/progress_printer.hpp"
 #include "exporter/exporter.hpp"
@@ -17,10 +18,12 @@
 
 namespace mab::cli {
 
-// --build-context NAME=oci-layout://DIR[:TAG|@DIGEST]: a base image from a local layout.
-struct OciLayoutContext {
-    std::filesystem::path dir;
-    std::string ref;  // tag, digest, or "" for the layout's only image
+// --build-context NAME=oci-layout://DIR[:TAG|@DIGEST] (a base image from a local
+// layout) or NAME=docker-image://REF (FROM NAME uses image REF from its registry).
+struct ImageContext {
+    enum class Kind { oci_layout, docker_image } kind = Kind::oci_layout;
+    std::filesystem::path dir;  // oci_layout
+    std::string ref;            // oci_layout: tag, digest or "" (the only image); docker_image: the reference
 };
 
 struct BuildRequest {
@@ -38,7 +41,8 @@ struct BuildRequest {
     bool no_cache = false;
     std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto
     std::optional<int64_t> source_date_epoch;
-    std::map<std::string, OciLayoutContext> image_contexts;  // by the name FROM uses
+    std::map<std::string, ImageContext> image_contexts;  // by the name FROM uses
+    bool pull = false;  // --pull: accepted; mab keeps no image cache, so tags are always resolved anew
 };
 
 // Parses `mab build` arguments; throws Error(usage) naming the flag on bad input.
@@ -57,8 +61,8 @@ struct BuildOutcome {
 };
 
 // Runs the build: read -> parse -> lower per platform -> solve -> assemble -> export.
-// `registry` serves pushes (and pulls).
+// `registry` serves pulls and pushes.
 BuildOutcome run_build(const BuildRequest& request, const std::filesystem::path& root,
-                       SourceRegistry& sources, const registry::Settings& registry);
+                       const registry::Settings& registry, SourceRegistry& sources);
 
 } // namespace mab::cli

@@ -15,7 +15,8 @@ namespace mab::cli {
 
 namespace {
 
-const std::vector<std::string> k_known_keys{"snapshotter", "qemu-path"};
+const std::vector<std::string> k_known_keys{"snapshotter", "qemu-path", "registries"};
+const std::vector<std::string> k_registry_keys{"http", "insecure", "ca", "mirrors"};
 
 Error config_error(const std::filesystem::path& path, const YAML::Mark& mark, const std::string& message) {
     const int line = mark.line + 1;
@@ -40,6 +41,58 @@ std::vector<std::filesystem::path> qemu_dirs(const std::filesystem::path& path, 
         dirs.emplace_back(item.as<std::string>());
     }
     return dirs;
+}
+
+bool boolean(const std::filesystem::path& path, const std::string& what, const YAML::Node& node) {
+    if (node.IsScalar()) {
+        const std::string v = node.as<std::string>();
+        if (v == "true") return true;
+        if (v == "false") return false;
+    }
+    throw config_error(path, node.Mark(), what + ": expected true or false");
+}
+
+std::map<std::string, RegistryConfig> registries(const std::filesystem::path& path, const YAML::Node& node) {
+    if (!node.IsMap()) throw config_error(path, node.Mark(), "registries: expected a mapping of registry hosts");
+    std::map<std::string, RegistryConfig> out;
+    for (const auto& host_item : node) {
+        const std::string host = host_item.first.as<std::string>();
+        const YAML::Node& settings = host_item.second;
+        if (host.empty() || host.find('/') != std::string::npos)
+            throw config_error(path, host_item.first.Mark(),
+                               "registries: \"" + host + "\" is not a registry host (host[:port])");
+        if (!settings.IsMap())
+            throw config_error(path, settings.Mark(), "registries: " + host + ": expected a mapping of settings");
+        RegistryConfig config;
+        for (const auto& item : settings) {
+            const std::string key = item.first.as<std::string>();
+            const std::string what = "registries: " + host + ": " + key;
+            if (key == "http") {
+                config.http = boolean(path, what, item.second);
+            } else if (key == "insecure") {
+                config.insecure = boolean(path, what, item.second);
+            } else if (key == "ca") {
+                if (!item.second.IsScalar() || item.second.as<std::string>().empty() ||
+                    item.second.as<std::string>()[0] != '/')
+                    throw config_error(path, item.second.Mark(), what + ": expected the absolute path of a PEM file");
+                config.ca = item.second.as<std::string>();
+            } else if (key == "mirrors") {
+                if (!item.second.IsSequence())
+                    throw config_error(path, item.second.Mark(), what + ": expected a list of hosts");
+                for (const YAML::Node& mirror : item.second) {
+                    if (!mirror.IsScalar() || mirror.as<std::string>().empty())
+                        throw config_error(path, mirror.Mark(), what + ": expected host[:port][/prefix] entries");
+                    config.mirrors.push_back(mirror.as<std::string>());
+                }
+            } else {
+                throw config_error(path, item.first.Mark(),
+                                   fmt::format("unknown registry setting \"{}\"{}", key,
+                                               did_you_mean(key, k_registry_keys)));
+            }
+        }
+        out[host] = std::move(config);
+    }
+    return out;
 }
 
 } // namespace
@@ -81,6 +134,10 @@ ConfigFile load_config_file(const std::filesystem::path& path) {
         }
         if (key == "qemu-path") {
             config.qemu_path = qemu_dirs(path, item.second);
+            continue;
+        }
+        if (key == "registries") {
+            config.registries = registries(path, item.second);
             continue;
         }
         throw config_error(path, item.first.Mark(),

@@ -5,11 +5,20 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mab::cli {
+
+// One registry host's settings (registry::HostSettings, as written in the file).
+struct RegistryConfig {
+    bool http = false;                // plain HTTP, never HTTPS
+    bool insecure = false;            // HTTPS without certificate checks
+    std::filesystem::path ca;         // an extra CA (PEM) for this host
+    std::vector<std::string> mirrors;  // pull mirrors, tried in order before the host
+};
 
 // A value and where it was set, for errors about it.
 struct ConfigValue {
@@ -23,6 +32,12 @@ struct ConfigFile {
     // qemu-path: DIR or [DIR, ...]: where static qemu-<arch>(-static) binaries are
     // looked for before the usual places (emu/qemu_locator.hpp).
     std::vector<std::filesystem::path> qemu_path;
+    // registries: per host, as buildkitd.toml's [registry."HOST"] tables:
+    //   registries:
+    //     docker.io: {mirrors: ["mirror.example:5000"]}
+    //     mirror.example:5000: {http: true}
+    //     reg.example: {ca: /etc/ssl/reg-ca.pem}      # or insecure: true (no TLS checks)
+    std::map<std::string, RegistryConfig> registries;
 };
 
 std::filesystem::path config_file_path();

@@ -14,7 +14,7 @@
 namespace mab::cli {
 
 // A registry client on the storage root's content store (manifests and configs it
-// fetches are kept there), its notices printed to stderr.
+// fetches are kept there), with the command's registry settings.
 struct RegistrySession {
     explicit RegistrySession(const CommandContext& ctx);
 

@@ -9,12 +9,6 @@ namespace mab::cli {
 
 namespace {
 
-registry::Settings printing_settings(const ConfigFile& config) {
-    registry::Settings settings = registry_settings(config);
-    settings.notice = [](const std::string& text) { fmt::print(stderr, "{}\n", text); };
-    return settings;
-}
-
 const char* const k_help =
     "Usage: mab imagetools COMMAND\n\n"
     "Work with images in registries.\n\n"
@@ -26,7 +20,7 @@ const char* const k_help =
 } // namespace
 
 RegistrySession::RegistrySession(const CommandContext& ctx)
-    : storage(ctx.global.root), store(storage.content_dir()), client(printing_settings(ctx.config), store) {}
+    : storage(ctx.global.root), store(storage.content_dir()), client(registry_settings(ctx.config), store) {}
 
 int run_imagetools_command(const std::vector<std::string>& args, CommandContext& ctx) {
     if (args.empty() || args.front() == "--help" || args.front() == "-h") {

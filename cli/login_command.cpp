@@ -17,6 +17,7 @@
 #include "cli/registry_settings.hpp"
 #include "cli/storage_root.hpp"
 #include "registry/credentials.hpp"
+#include "registry/docker_config.hpp"
 #include "registry/registry_client.hpp"
 #include "registry/url.hpp"
 
@@ -132,6 +133,10 @@ Login login_from_flags(const ParsedFlags& flags) {
     return login;
 }
 
+std::filesystem::path docker_config_of(const registry::Settings& settings) {
+    return settings.docker_config.empty() ? registry::default_docker_config_path() : settings.docker_config;
+}
+
 void print_unencrypted_warning(const std::filesystem::path& config) {
     fmt::print(stderr,
                "WARNING! Your password will be stored unencrypted in {}.\n"
@@ -159,8 +164,8 @@ int run_login_command(const std::vector<std::string>& args, CommandContext& ctx)
     Login login = login_from_flags(flags);
 
     registry::Settings settings = registry_settings(ctx.config);
-    settings.notice = [](const std::string& text) { fmt::print(stderr, "{}\n", text); };
-    registry::CredentialStore store(settings.docker_config, settings.helper_search_path);
+    const std::filesystem::path config = docker_config_of(settings);
+    registry::CredentialStore store(config, settings.helper_search_path);
     oci::ContentStore content(StorageRoot(ctx.global.root).content_dir());
     registry::RegistryClient client(settings, content);
 
@@ -184,7 +189,7 @@ int run_login_command(const std::vector<std::string>& args, CommandContext& ctx)
     if (login.password.empty()) throw Error(ErrorKind::usage, "Password is required");
 
     client.verify_login(host, login.username, login.password);
-    if (store.save_helper(host).empty()) print_unencrypted_warning(settings.docker_config);
+    if (store.save_helper(host).empty()) print_unencrypted_warning(config);
     store.save(host, login.username, login.password);
     fmt::print("Login Succeeded\n");
     return 0;
@@ -201,7 +206,7 @@ int run_logout_command(const std::vector<std::string>& args, CommandContext& ctx
     }
     const std::string host = server_host(server_argument(flags, "logout"));
     registry::Settings settings = registry_settings(ctx.config);
-    registry::CredentialStore store(settings.docker_config, settings.helper_search_path);
+    registry::CredentialStore store(docker_config_of(settings), settings.helper_search_path);
     if (!store.erase(host)) {
         fmt::print("Not logged in to {}\n", host);
         return 0;

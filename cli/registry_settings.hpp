@@ -1,5 +1,6 @@
-// registry::Settings for a command: registry hosts from mab.yaml (none yet: the lead's
-// `registries:` key fills them) and docker's config file for credentials.
+// The registry client's settings for a command: mab.yaml's `registries:` (per-host
+// transport and mirrors), docker's config.json for credentials, and notices printed as
+// warnings.
 #pragma once
 
 #include "cli/config_file.hpp"
@@ -7,8 +8,6 @@
 
 namespace mab::cli {
 
-// Defaults plus what `config` says; credentials come from $DOCKER_CONFIG/config.json,
-// else ~/.docker/config.json. `notice` is left for the caller to route.
 registry::Settings registry_settings(const ConfigFile& config);
 
 } // namespace mab::cli

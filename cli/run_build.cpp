@@ -9,6 +9,7 @@
 #include "cli/build_request.hpp"
 #include "cli/config_file.hpp"
 #include "cli/emulation_setup.hpp"
+#include "cli/image_sources.hpp"
 #include "cli/image_from_result.hpp"
 #include "cli/storage_root.hpp"
 #include "engine/ops/runner.hpp"
@@ -65,8 +66,8 @@ const char* output_description(exporter::OutputType type) {
 
 } // namespace
 
-BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegistry& sources,
-                       const registry::Settings& registry) {
+BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const registry::Settings& registry,
+                       SourceRegistry& sources) {
     ProgressPrinter progress(stderr, r.progress);
     std::error_code ec;
     if (!fs::is_directory(r.context, ec))
@@ -82,15 +83,12 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     auto parsed = dockerfile::parse(text, name);
     progress.end_step(step, seconds_since(start));
 
-    // Base images from local OCI layouts, checked before anything is built.
-    std::map<std::string, oci::ImageLayout> layouts;
-    for (const auto& [context_name, context] : r.image_contexts) layouts.emplace(context_name, oci::ImageLayout(context.dir));
+    // Base images: named contexts (local OCI layouts, docker-image://) and registries.
+    StorageRoot storage(root);
+    oci::ContentStore store(storage.content_dir());
+    ImageSources images_from(r.image_contexts, registry, store, progress);
     dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
-        -> std::optional<oci::ResolvedImage> {
-        auto found = layouts.find(base);
-        if (found == layouts.end()) return std::nullopt;
-        return found->second.resolve(r.image_contexts.at(base).ref, platform);
-    };
+        -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
 
     // 2. Lower once per target platform; equal ops across platforms share vertices.
     std::vector<dockerfile::LoweredImage> lowered;
@@ -105,8 +103,6 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     for (const std::string& warning : lowered.front().warnings) progress.note("WARNING: " + warning);
 
     // 3. Solve every platform's graph in one solver, so shared work runs once.
-    StorageRoot storage(root);
-    oci::ContentStore store(storage.content_dir());
     BuildDir work = storage.make_build_dir();
     snapshotter::OpenedSnapshotter snapshots =
         snapshotter::open_snapshotter(r.snapshotter.value_or(snapshotter::SnapshotterChoice::automatic),
@@ -121,7 +117,10 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     runner_config.snapshots = snapshots.snapshotter.get();
     runner_config.layer_options = layer_options_for(r);
     runner_config.local_sources["context"] = fs::absolute(r.context);
-    for (const auto& [context_name, layout] : layouts) runner_config.image_layouts.push_back(layout.dir());
+    runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,
+                                                     const std::vector<oci::Descriptor>& blobs) {
+        images_from.fetch(manifest, blobs);
+    };
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
     runner_config.cancelled = [] { return termination_requested(); };
@@ -146,10 +145,9 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, SourceRegist
     }
     const auto export_start = std::chrono::steady_clock::now();
     step = progress.begin_step(output_description(r.output->type));
-    registry::Settings push_settings = registry;
-    push_settings.notice = [&progress](const std::string& notice) { progress.note(notice); };
     exporter::ExportEnvironment environment;
-    environment.registry = &push_settings;
+    // The client that pulled the base images: it knows where their blobs are, for mounts.
+    environment.registry = r.output->push ? &images_from.client() : nullptr;
     environment.progress = [&progress, step](const std::string& line) { progress.step_line(step, line); };
     exporter::ExportResult result = exporter::export_images(images, *r.output, store, environment);
     if (!result.root.digest.empty()) {

@@ -16,7 +16,7 @@
 #include "oci/platform.hpp"
 
 namespace mab::registry {
-struct Settings;
+class RegistryClient;
 }
 
 namespace mab::exporter {
@@ -66,7 +66,9 @@ struct ExportResult {
 
 // What an export may need besides the images and the store.
 struct ExportEnvironment {
-    const registry::Settings* registry = nullptr;        // pushes: hosts, credentials, retries
+    // Pushes go through it (on the same content store): a client that pulled the base
+    // images knows which repositories hold their blobs, so pushes mount them.
+    registry::RegistryClient* registry = nullptr;
     std::function<void(const std::string&)> progress;    // a line per stage; may be empty
 };
 

@@ -66,7 +66,7 @@ void check_push_output(const OutputSpec& spec) {
 ExportResult push_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
                          const ExportEnvironment& environment) {
     check_push_output(spec);
-    if (!environment.registry) throw Error(ErrorKind::internal, "push without registry settings");
+    if (!environment.registry) throw Error(ErrorKind::internal, "push without a registry client");
     auto say = [&](const std::string& line) {
         if (environment.progress) environment.progress(line);
     };
@@ -75,7 +75,7 @@ ExportResult push_images(const ImageSet& images, const OutputSpec& spec, oci::Co
     const std::string digest = assembled.root.digest.str();
     say(fmt::format("exporting {} {}", assembled.manifests.size() > 1 ? "manifest list" : "manifest", digest));
 
-    registry::RegistryClient client(*environment.registry, store);
+    registry::RegistryClient& client = *environment.registry;
     for (const registry::RepositoryTags& target : targets) {
         const std::string repository = target.repository.repository();
         registry::PushResult pushed = client.push_image(assembled.root, target.repository, target.tags);

@@ -13,7 +13,7 @@ namespace mab::exporter {
 // push-by-digest.
 void check_push_output(const OutputSpec& spec);
 
-// Pushes the images as `spec` says with `environment.registry`'s settings; progress
+// Pushes the images as `spec` says through `environment.registry`; progress
 // lines name each repository and the pushed manifest ("pushing manifest for REF@DIGEST").
 ExportResult push_images(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
                          const ExportEnvironment& environment);

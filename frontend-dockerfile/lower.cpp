@@ -161,14 +161,13 @@ private:
         }
     }
 
-    // FROM <image>: a base image from a build context (registries come later).
+    // FROM <image>: a base image, resolved for this platform by the caller (a registry,
+    // or a named build context).
     StageResult start_from_image(const Stage& stage, const std::string& base, const oci::Platform& platform) {
         std::optional<oci::ResolvedImage> image;
         if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
         if (!image)
-            throw Error(ErrorKind::dockerfile,
-                        fmt::format("FROM {}: pulling base images from registries is not supported yet", base))
-                .with_hint("give a local image with --build-context " + base + "=oci-layout:///path/to/layout[:tag]");
+            throw Error(ErrorKind::dockerfile, fmt::format("FROM {}: no base image source was given to resolve it", base));
         if (!image->config.config.on_build.empty())
             throw Error(ErrorKind::dockerfile,
                         fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));

@@ -1,9 +1,16 @@
 #include "oci/image_layout.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
+#include "base/unique_fd.hpp"
+#include "oci/content_store.hpp"
 #include "oci/media_types.hpp"
 #include "oci/platform_match.hpp"
 
@@ -34,6 +41,31 @@ ImageLayout::ImageLayout(fs::path dir) : m_dir(std::move(dir)) {
 
 fs::path ImageLayout::blob_path(const Digest& digest) const {
     return m_dir / "blobs" / std::string(digest.algorithm()) / std::string(digest.hex());
+}
+
+void ImageLayout::import_blob(const Descriptor& blob, ContentStore& store) const {
+    if (store.has(blob.digest)) return;
+    const fs::path path = blob_path(blob.digest);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT)
+            throw Error(ErrorKind::input, fmt::format("blob {} of a base image is missing from the OCI layout {}",
+                                                      blob.digest.str(), m_dir.string()));
+        throw_errno("open", path.string());
+    }
+    ContentStore::Writer writer(store);
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read", path.string());
+        }
+        if (n == 0) break;
+        writer.write(buf, static_cast<size_t>(n));
+    }
+    // commit() refuses content that does not match the digest the manifest names.
+    writer.commit(blob.media_type, blob.digest);
 }
 
 std::string ImageLayout::read_blob(const Digest& digest) const {

@@ -12,6 +12,8 @@
 
 namespace mab::oci {
 
+class ContentStore;
+
 // One platform's image: what lowering needs (config) and building needs (layers).
 struct ResolvedImage {
     Descriptor manifest;
@@ -32,6 +34,9 @@ public:
     ResolvedImage resolve(const std::string& ref, const Platform& platform) const;
 
     std::filesystem::path blob_path(const Digest& digest) const;
+    // Copies `blob` into `store` unless it is there, verified against its digest.
+    // Throws Error(input) naming the digest and the layout if the layout lacks it.
+    void import_blob(const Descriptor& blob, ContentStore& store) const;
     // A small blob, verified against its digest.
     std::string read_blob(const Digest& digest) const;
     const std::filesystem::path& dir() const { return m_dir; }

@@ -43,9 +43,10 @@ void global_init() {
 TransportFailure classify(CURLcode code) {
     switch (code) {
     case CURLE_COULDNT_CONNECT:
+        return TransportFailure::connect;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-        return TransportFailure::connect;
+        return TransportFailure::name_unknown;
     case CURLE_SSL_CONNECT_ERROR:
         return TransportFailure::tls_handshake;
     case CURLE_PEER_FAILED_VERIFICATION:

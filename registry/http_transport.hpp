@@ -70,7 +70,8 @@ using BodySink = std::function<void(const HttpResponse& head, const char* data, 
 
 // How a request failed below HTTP.
 enum class TransportFailure {
-    connect,         // no connection (refused, unreachable, name not found)
+    connect,         // no connection (refused, unreachable)
+    name_unknown,    // the host name does not resolve: retrying rarely helps, so it is not retried
     tls_handshake,   // TLS could not be spoken (e.g. the server speaks plain HTTP)
     tls_verify,      // the server's certificate was not trusted
     timeout,         // connect timeout, or the transfer stalled

@@ -13,6 +13,8 @@ packages=(
   skopeo umoci jq qemu-user-static busybox-static uidmap util-linux passwd tar gzip zstd
   # tests: the registry test bed (tests/registry/registry_bed.py)
   docker-registry apache2-utils openssl
+  # tests: another tool runs what mab pushed (runc: Debian 12's crun refuses hybrid cgroups)
+  buildah runc
 )
 
 missing=()

@@ -2,45 +2,16 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <fmt/format.h>
 
 #include "base/error.hpp"
-#include "base/unique_fd.hpp"
 #include "snapshotter/in_root.hpp"
 #include "snapshotter/layer_apply.hpp"
 
 namespace mab::engine::ops {
 
 namespace fs = std::filesystem;
-
-void import_blob(oci::ContentStore& store, const oci::Descriptor& blob, const std::vector<fs::path>& layout_dirs) {
-    if (store.has(blob.digest)) return;
-    for (const fs::path& dir : layout_dirs) {
-        fs::path path = dir / "blobs" / std::string(blob.digest.algorithm()) / std::string(blob.digest.hex());
-        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (!fd) continue;
-        oci::ContentStore::Writer writer(store);
-        char buf[1 << 16];
-        for (;;) {
-            ssize_t n = ::read(fd.get(), buf, sizeof buf);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw_errno("read", path.string());
-            }
-            if (n == 0) break;
-            writer.write(buf, static_cast<size_t>(n));
-        }
-        // commit() refuses content that does not match the digest the manifest names.
-        writer.commit(blob.media_type, blob.digest);
-        return;
-    }
-    throw Error(ErrorKind::input, fmt::format("blob {} of a base image was not found in any given OCI layout",
-                                              blob.digest.str()));
-}
 
 namespace {
 
@@ -82,14 +53,24 @@ Uncompressed uncompressed_digest(const fs::path& blob) {
 
 std::vector<LayerRecord> unpack_image(const graph::ImageSource& image, const oci::Digest& vertex,
                                       const std::string& description, oci::ContentStore& store,
-                                      const std::vector<fs::path>& layout_dirs, const fs::path& rootfs) {
+                                      const BlobFetcher& fetch_blobs, const fs::path& rootfs) {
     if (image.layers.size() != image.diff_ids.size())
         throw Error(ErrorKind::input, fmt::format("image {}: layers and diff_ids differ in number", image.manifest.str()));
+    std::vector<oci::Descriptor> missing;
+    for (const oci::Descriptor& blob : image.layers)
+        if (!store.has(blob.digest)) missing.push_back(blob);
+    if (!missing.empty()) {
+        if (!fetch_blobs)
+            throw Error(ErrorKind::internal, fmt::format("no source for the layers of image {}", image.manifest.str()));
+        fetch_blobs(image.manifest, missing);
+    }
     snapshotter::RootFs root(rootfs);
     std::vector<LayerRecord> records;
     for (size_t i = 0; i < image.layers.size(); ++i) {
         const oci::Descriptor& blob = image.layers[i];
-        import_blob(store, blob, layout_dirs);
+        if (!store.has(blob.digest))
+            throw Error(ErrorKind::internal, fmt::format("layer {} of image {} was not fetched", blob.digest.str(),
+                                                         image.manifest.str()));
         const Uncompressed uncompressed = uncompressed_digest(store.path_of(blob.digest));
         if (uncompressed.digest != image.diff_ids[i])
             throw Error(ErrorKind::input,

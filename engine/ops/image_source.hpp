@@ -1,8 +1,10 @@
-// Base images: their blobs come into the content store (verified) from the OCI layouts
-// the build was given, and their layers are applied in order onto a new snapshot.
+// Base images: their blobs come into the content store (verified) from where the image
+// was resolved (the CLI's fetcher: an OCI layout or a registry), and their layers are
+// applied in order onto a new snapshot.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "engine/graph/op.hpp"
@@ -11,16 +13,12 @@
 
 namespace mab::engine::ops {
 
-// Makes sure the store holds `blob`: already there, or copied (and verified) from the
-// first of `layout_dirs` that has it. Throws Error(input) naming the digest if none has.
-void import_blob(oci::ContentStore& store, const oci::Descriptor& blob,
-                 const std::vector<std::filesystem::path>& layout_dirs);
+using BlobFetcher = std::function<void(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs)>;
 
 // Applies the image's layers onto the empty directory `rootfs`; returns the layer
 // records (bottom first) that images built on it carry.
 std::vector<LayerRecord> unpack_image(const graph::ImageSource& image, const oci::Digest& vertex,
                                       const std::string& description, oci::ContentStore& store,
-                                      const std::vector<std::filesystem::path>& layout_dirs,
-                                      const std::filesystem::path& rootfs);
+                                      const BlobFetcher& fetch_blobs, const std::filesystem::path& rootfs);
 
 } // namespace mab::engine::ops

@@ -72,7 +72,7 @@ Ref Runner::run_scratch(const graph::Vertex& vertex) {
 Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& image) {
     return build_snapshot(vertex, nullptr, [&](Ref& ref) {
         ref.layers = ops::unpack_image(image, vertex.digest(), vertex.meta().description, *m_config.store,
-                                       m_config.image_layouts, ref.rootfs);
+                                       m_config.fetch_image_blobs, ref.rootfs);
     });
 }
 

@@ -28,8 +28,10 @@ struct RunnerConfig {
     snapshotter::LayerOptions layer_options;
     // Local sources by name ("context" -> the build context directory).
     std::map<std::string, std::filesystem::path> local_sources;
-    // OCI layouts whose blobs base images may come from (--build-context oci-layout://).
-    std::vector<std::filesystem::path> image_layouts = {};
+    // Puts the layer blobs of base image `manifest` into the store (from the OCI layout
+    // or registry the image was resolved from), verified against their digests. Called
+    // once per base image the build unpacks. Empty: base images are unavailable.
+    std::function<void(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs)> fetch_image_blobs = {};
     // Called before a RUN for its platform: makes emulation ready and returns the qemu
     // that will run the RUN's binaries (empty when the host runs them natively), or
     // throws Error(emulation) saying what is missing. Empty: only native RUNs are possible.

@@ -69,4 +69,17 @@ if [[ -x /usr/bin/qemu-aarch64-static ]]; then
   mab version  # still works, to report what is wrong
   rm "$MAB_CONFIG"
 fi
+
+# mab.yaml's registries: bad settings name the file and line.
+printf 'registries:\n  reg.example:\n    mirors: [m.example]\n' >"$MAB_CONFIG"
+mab_fails binfmt
+assert_output_contains "$MAB_CONFIG:3: unknown registry setting \"mirors\" (did you mean mirrors?)"
+printf 'registries:\n  reg.example:\n    http: yes-please\n' >"$MAB_CONFIG"
+mab_fails binfmt
+assert_output_contains "$MAB_CONFIG:3: registries: reg.example: http: expected true or false"
+rm "$MAB_CONFIG"
+
+# --build-context docker-image:// needs a valid reference.
+mab_fails build --build-context base=docker-image://Bad/Ref "$ctx"
+assert_eq "$MAB_STATUS" 2 "exit status of a bad docker-image reference"
 echo ok

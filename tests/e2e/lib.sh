@@ -15,7 +15,10 @@ chmod 755 "$WORK"
 export MAB_ROOT="$WORK/root"
 # No settings file unless a test writes one: the machine's own mab.yaml must not leak in.
 export MAB_CONFIG="$WORK/mab.yaml"
-cleanup() { stop_registry_bed; rm -rf "$WORK"; }
+cleanup() {
+  stop_registry_bed
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 # Fail with a message (and the output of the last command, if captured).
@@ -164,33 +167,37 @@ host_binfmt_listing() {
 }
 host_binfmt_mounted() { [[ "$(stat -f -c %T "$HOST_BINFMT" 2>/dev/null)" == binfmt_misc ]]; }
 
-# A real registry for push tests: tests/registry/registry_bed.py (docker-registry behind
-# its logging, fault-injecting proxy) as a coprocess; extra arguments go to the bed
-# (--auth basic, --tls). Sets BED_PROXY (127.0.0.1:PORT, plain HTTP: mab falls back to
-# HTTP on loopback), BED_REGISTRY, BED_USER, BED_PASSWORD and BED_DIR (proxy.log,
-# faults.json). The bed stops when the test exits.
-BED_PROC_PID=
+# The registry test bed (tests/registry/registry_bed.py: Debian's docker-registry and a
+# logging, fault-injecting proxy in front of it) for this test, with the bed's ARGS
+# (--tls, --auth basic|token, ...). Sets BED_DIR, BED_REGISTRY and BED_PROXY (host:port);
+# the proxy logs every request to $BED_DIR/proxy.log and reads $BED_DIR/faults.json.
+# Stopped when the test exits.
+BED_PID=
 start_registry_bed() {
-  need docker-registry jq skopeo
-  BED_DIR="$WORK/bed"
-  mkdir -p "$BED_DIR"
-  coproc BED_PROC { exec python3 "$REPO_DIR/tests/registry/registry_bed.py" --dir "$BED_DIR" "$@" 2>"$WORK/bed.err"; }
-  local line
-  read -r line <&"${BED_PROC[0]}" || fail "the registry bed did not start: $(cat "$WORK/bed.err")"
-  BED_PROXY=$(jq -r .proxy <<<"$line")
-  BED_REGISTRY=$(jq -r .registry <<<"$line")
-  BED_USER=$(jq -r .user <<<"$line")
-  BED_PASSWORD=$(jq -r .password <<<"$line")
+  [[ -x /usr/bin/docker-registry ]] || skip "docker-registry is not installed (scripts/setup.sh installs it)"
+  need python3 jq
+  BED_DIR=$(mktemp -d "$WORK/bed.XXXXXX")
+  mkfifo "$BED_DIR/stdin"
+  python3 "$REPO_DIR/tests/registry/registry_bed.py" --dir "$BED_DIR" "$@" <"$BED_DIR/stdin" >"$BED_DIR/ready" 2>"$BED_DIR/start.log" &
+  BED_PID=$!
+  exec {BED_STDIN}>"$BED_DIR/stdin"  # the bed runs until this closes
+  for _ in $(seq 300); do [[ -s "$BED_DIR/ready" ]] && break; kill -0 "$BED_PID" 2>/dev/null || break; sleep 0.1; done
+  [[ -s "$BED_DIR/ready" ]] || { cat "$BED_DIR/start.log" >&2; fail "the registry test bed did not start"; }
+  BED_REGISTRY=$(jq -r .registry "$BED_DIR/ready")
+  BED_PROXY=$(jq -r .proxy "$BED_DIR/ready")
+  BED_USER=$(jq -r .user "$BED_DIR/ready")          # for --auth basic|token
+  BED_PASSWORD=$(jq -r .password "$BED_DIR/ready")
 }
 stop_registry_bed() {
-  [[ -n "$BED_PROC_PID" ]] || return 0
-  local pid=$BED_PROC_PID fd=${BED_PROC[1]:-}
-  [[ -n "$fd" ]] && eval "exec $fd>&-"   # closing its stdin stops the bed
-  wait "$pid" 2>/dev/null || true
-  BED_PROC_PID=
+  [[ -n "$BED_PID" ]] || return 0
+  exec {BED_STDIN}>&-
+  wait "$BED_PID" 2>/dev/null || true
+  BED_PID=
 }
-# Requests the proxy has seen that upload blobs (start, mount, PATCH or PUT under /blobs/uploads/).
+# Requests the bed's proxy saw whose method is $1 and whose path contains $2.
+bed_requests() { jq -r --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | contains($p))) | .path' "$BED_DIR/proxy.log" 2>/dev/null || true; }
+# Requests that upload blobs (start, mount, PATCH or PUT under /blobs/uploads/), counted.
 bed_upload_requests() { jq -r 'select(.path | contains("/blobs/uploads/")) | .method' "$BED_DIR/proxy.log" | wc -l; }
 clear_bed_log() { : >"$BED_DIR/proxy.log"; }
-# skopeo reading the bed's registry (plain HTTP).
+# skopeo reading a manifest from the bed (plain HTTP).
 bed_raw_manifest() { skopeo inspect --raw --tls-verify=false "docker://$1"; }

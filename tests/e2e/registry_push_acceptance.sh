@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Issue 4's acceptance, end to end against the real registry bed: a build FROM the bed's
+# multi-arch busybox for three platforms, pushed with --push, is an index skopeo reads
+# with the three platforms; buildah (another tool) pulls the arm64 image and runs it
+# (under qemu, registered host-wide for buildah with `mab binfmt --install` and removed
+# afterwards); pushing the same build again uploads no blob.
+# Changes the host's binfmt_misc for a while: registered with is_parallel: false.
+source "$(dirname "$0")/lib.sh"
+need skopeo jq buildah runc
+[[ $(id -u) -eq 0 ]] || skip "needs root (buildah rootful, host binfmt for buildah's arm64 run)"
+[[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
+ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+
+start_registry_bed
+platforms=linux/amd64,linux/arm64,linux/arm/v7
+MAB="$MAB" "$REPO_DIR/scripts/make-busybox-base.sh" "$WORK/busybox" "$platforms" >"$WORK/last.out" 2>&1 ||
+  fail "make-busybox-base.sh"
+skopeo copy --quiet --all --dest-tls-verify=false oci:"$WORK/busybox:latest" \
+  "docker://$BED_REGISTRY/library/busybox:1" >/dev/null || fail "skopeo could not push the base"
+
+ctx=$(new_context ctx <<DOCKERFILE
+FROM $BED_REGISTRY/library/busybox:1
+RUN uname -m > /arch
+DOCKERFILE
+)
+export SOURCE_DATE_EPOCH=1700000000  # the second build is byte-identical
+mab build --platform "$platforms" -t "$BED_PROXY/library/app:1" --push --metadata-file "$WORK/meta.json" "$ctx"
+digest=$(jq -r '."containerimage.digest"' "$WORK/meta.json")
+[[ $digest == sha256:* ]] || fail "no pushed digest in --metadata-file"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$BED_REGISTRY/library/app:1")
+assert_eq "$(jq -r '[.manifests[].platform | .os + "/" + .architecture + (if .variant then "/" + .variant else "" end)] | sort | join(",")' <<<"$raw")" \
+  "linux/amd64,linux/arm/v7,linux/arm64" "platforms in the pushed index"
+assert_eq "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" "$digest" "the pushed index's digest"
+
+# Pushing the same build again uploads no blob.
+: >"$BED_DIR/proxy.log"
+MAB_ROOT="$WORK/root2" mab build --platform "$platforms" -t "$BED_PROXY/library/app:1" --push "$ctx"
+assert_eq "$(bed_requests POST /blobs/uploads/ | wc -l)" 0 "upload sessions of the second push"
+assert_eq "$(bed_requests PATCH /blobs/uploads/ | wc -l)$(bed_requests PUT /blobs/uploads/ | wc -l)" 00 "blob uploads of the second push"
+
+# buildah pulls the arm64 image and runs it under qemu (host handlers just for this).
+mounted_before=no
+host_binfmt_mounted && mounted_before=yes
+listing_before=$(host_binfmt_listing)
+installed=no
+restore_host() {
+  if [[ $installed == yes ]]; then "$MAB" binfmt --uninstall arm64 >/dev/null 2>&1 || true; installed=no; fi
+  if [[ $mounted_before == no ]] && host_binfmt_mounted; then umount "$HOST_BINFMT" 2>/dev/null || true; fi
+}
+trap 'restore_host; cleanup' EXIT
+if [[ ! -e "$HOST_BINFMT/qemu-aarch64" ]]; then installed=yes; mab binfmt --install arm64; fi
+b() { buildah --root "$WORK/buildah/root" --runroot "$WORK/buildah/run" --storage-driver vfs "$@"; }
+b pull -q --tls-verify=false --platform linux/arm64 "docker://$BED_REGISTRY/library/app:1" >"$WORK/buildah.out" 2>&1 ||
+  { cat "$WORK/buildah.out" >&2; fail "buildah pull"; }
+container=$(b from -q --pull=never --platform linux/arm64 "$BED_REGISTRY/library/app:1")
+machine=$(b run --runtime runc "$container" -- uname -m 2>"$WORK/buildah.err") || { cat "$WORK/buildah.err" >&2; fail "buildah run"; }
+assert_eq "$machine" aarch64 "uname -m of the pushed arm64 image, run by buildah"
+assert_eq "$(b run --runtime runc "$container" -- cat /arch)" aarch64 "/arch written by mab's RUN"
+b rm "$container" >/dev/null
+restore_host
+trap cleanup EXIT
+assert_eq "$(host_binfmt_listing)" "$listing_before" "the host's binfmt_misc after the test"
+echo ok
