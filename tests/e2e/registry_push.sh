@@ -2,7 +2,8 @@
 # --push of a 3-platform build (RUN under qemu) to a real registry (issue 4): skopeo
 # reads the index with the 3 platforms and the arm64 image's own `uname -m`; the digest
 # is printed and in --metadata-file and --iidfile; two -t of one repository are one
-# push; the same build pushed again uploads no blob; a push survives 500/429/resets.
+# push; the same build pushed again uploads no blob; a build FROM it pushed to another
+# repository mounts the base layers; a push survives 500/429/resets.
 source "$(dirname "$0")/lib.sh"
 need_root_amd64_with_qemu
 start_registry_bed
@@ -41,6 +42,17 @@ clear_bed_log
 mab build --platform "$platforms" -t "$REG/app:1" --push "$ctx"
 assert_eq "$(bed_upload_requests)" 0 "blob upload requests when pushing the same build again"
 assert_output_contains "0 uploaded, 0 mounted"
+
+# FROM the pushed image, pushed to another repository: the base layers (busybox and
+# RUN, per platform) are mounted from app, not uploaded again.
+derived=$(new_context derived <<DOCKERFILE
+FROM $REG/app:1
+COPY note /note
+DOCKERFILE
+)
+echo derived >"$derived/note"
+mab build --platform linux/amd64,linux/arm64 -t "$REG/derived:1" --push "$derived"
+assert_output_contains "pushing layers to $REG/derived: 3 uploaded, 4 mounted, 0 already there"
 
 # Transient faults on the way: a reset HEAD, a 500 on starting an upload, a 500 on the
 # blob's PUT and a 429 (Retry-After) on the manifest. New content, so blobs do go up.
