@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build on several runners, merge later (issue 4 item 7): each platform pushed with
 # push-by-digest + name-canonical, then `mab imagetools create` merges them into one
-# index that skopeo reads; `imagetools inspect` shows it as text, raw bytes and JSON.
+# index that skopeo reads; copies within a registry mount blobs, to another registry they
+# go through the content store; `imagetools inspect` shows text, raw bytes and JSON.
 # Also the output contradictions buildx refuses, before anything is built.
 source "$(dirname "$0")/lib.sh"
 start_registry_bed
@@ -71,6 +72,22 @@ mab imagetools create -t "$REG/copy:1" "$REG/app:1"
 assert_eq "$(bed_upload_requests)" "$(jq -r 'select(.query | contains("mount=")) | .method' "$BED_DIR/proxy.log" | wc -l)" \
   "upload requests besides mounts"
 assert_eq "$(bed_raw_manifest "$REG/copy:1")" "$raw" "a single index is pushed as it is"
+
+# Onto another registry (a second bed, a fresh storage root): the blobs are fetched from
+# the source and uploaded, and the index is the same.
+other="$WORK/other-bed"
+mkdir -p "$other" && mkfifo "$other/stdin"
+python3 "$REPO_DIR/tests/registry/registry_bed.py" --dir "$other" <"$other/stdin" >"$other/ready" 2>"$other/log" &
+other_pid=$!
+exec {other_stdin}>"$other/stdin"   # the bed runs until this closes
+trap 'exec {other_stdin}>&-; wait "$other_pid" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 300); do [[ -s "$other/ready" ]] && break; sleep 0.1; done
+OTHER=$(jq -r .proxy "$other/ready")
+MAB_ROOT="$WORK/other-root" mab imagetools create -t "$OTHER/copied:1" "$REG/app:1"
+assert_output_contains "blobs for $OTHER/copied: 4 uploaded, 0 mounted, 0 already there"
+assert_eq "$(bed_raw_manifest "$OTHER/copied:1")" "$raw" "the index copied to another registry"
+skopeo copy -q --src-tls-verify=false --override-arch arm64 "docker://$(jq -r .registry "$other/ready")/copied:1" \
+  "oci:$WORK/copied:x" >/dev/null || fail "skopeo copy of the image copied to another registry"
 
 # inspect: buildx's text view, the exact bytes, JSON.
 mab imagetools inspect "$REG/app:1"
