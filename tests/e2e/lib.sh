@@ -35,9 +35,9 @@ need() { for t in "$@"; do command -v "$t" >/dev/null || skip "$t is not install
 
 # Runs mab; its combined output goes to $WORK/last.out. Fails the test if mab fails.
 mab() {
-  if ! "$MAB" "$@" >"$WORK/last.out" 2>&1; then
-    fail "mab $* exited with $?"
-  fi
+  local status=0
+  "$MAB" "$@" >"$WORK/last.out" 2>&1 || status=$?
+  ((status == 0)) || fail "mab $* exited with $status"
 }
 
 # Runs mab expecting failure; sets $MAB_STATUS and keeps the output in $WORK/last.out.

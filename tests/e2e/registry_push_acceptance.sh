@@ -3,7 +3,7 @@
 # multi-arch busybox for three platforms, pushed with --push, is an index skopeo reads
 # with the three platforms; buildah (another tool) pulls the arm64 image and runs it
 # (under qemu, registered host-wide for buildah with `mab binfmt --install` and removed
-# afterwards); pushing the same build again uploads no blob.
+# afterwards).
 # Changes the host's binfmt_misc for a while: registered with is_parallel: false.
 source "$(dirname "$0")/lib.sh"
 need skopeo jq buildah runc
@@ -23,7 +23,6 @@ FROM $BED_REGISTRY/library/busybox:1
 RUN uname -m > /arch
 DOCKERFILE
 )
-export SOURCE_DATE_EPOCH=1700000000  # the second build is byte-identical
 mab build --platform "$platforms" -t "$BED_PROXY/library/app:1" --push --metadata-file "$WORK/meta.json" "$ctx"
 digest=$(jq -r '."containerimage.digest"' "$WORK/meta.json")
 [[ $digest == sha256:* ]] || fail "no pushed digest in --metadata-file"
@@ -32,11 +31,7 @@ assert_eq "$(jq -r '[.manifests[].platform | .os + "/" + .architecture + (if .va
   "linux/amd64,linux/arm/v7,linux/arm64" "platforms in the pushed index"
 assert_eq "sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)" "$digest" "the pushed index's digest"
 
-# Pushing the same build again uploads no blob.
-: >"$BED_DIR/proxy.log"
-MAB_ROOT="$WORK/root2" mab build --platform "$platforms" -t "$BED_PROXY/library/app:1" --push "$ctx"
-assert_eq "$(bed_requests POST /blobs/uploads/ | wc -l)" 0 "upload sessions of the second push"
-assert_eq "$(bed_requests PATCH /blobs/uploads/ | wc -l)$(bed_requests PUT /blobs/uploads/ | wc -l)" 00 "blob uploads of the second push"
+# (A second push of the same build uploading no blob: registry_push.sh.)
 
 # buildah pulls the arm64 image and runs it under qemu (host handlers just for this).
 mounted_before=no
