@@ -138,7 +138,9 @@ HttpResponse Endpoint::send(const RegistryRequest& request, const Scopes& scopes
             sleep_for_retry(retry_delay(m_settings.retry, attempt, retry_after_of(response)));
         } catch (TransportError& e) {
             if (e.failure() == TransportFailure::tls_verify)
-                e.with_hint(fmt::format("if {} uses a private CA, set its CA file for this registry (ca_file)", m_host));
+                e.with_hint(fmt::format("if {0} uses a private CA, name its CA file in ~/.config/mab/mab.yaml: "
+                                        "registries: {{\"{0}\": {{ca: /path/to/ca.pem}}}}",
+                                        m_host));
             if (!e.retryable() || attempt >= attempts) throw;
             sleep_for_retry(backoff_delay(m_settings.retry, attempt));
         }

@@ -55,7 +55,7 @@ TEST_CASE("HTTPS with the generated CA works, and is refused without it", "[tls]
             INFO(msg);
             CHECK(msg.find("https://" + bed->registry) != std::string::npos);
             CHECK(msg.find("certificate") != std::string::npos);
-            CHECK(e.hint().find("ca_file") != std::string::npos);
+            CHECK(e.hint().find("ca: ") != std::string::npos);
         }
     }
     SECTION("skip_tls_verify talks to it without the CA") {
