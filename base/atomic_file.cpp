@@ -76,20 +76,24 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
     file.commit();
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_errno("open", path.string());
-    std::string out;
+void read_chunks(int fd, const std::filesystem::path& path, const std::function<void(const char*, size_t)>& chunk) {
     char buf[65536];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("read", path.string());
         }
         if (n == 0) break;
-        out.append(buf, static_cast<size_t>(n));
+        chunk(buf, static_cast<size_t>(n));
     }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_errno("open", path.string());
+    std::string out;
+    read_chunks(fd.get(), path, [&](const char* data, size_t size) { out.append(data, size); });
     return out;
 }
 

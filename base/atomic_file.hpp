@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string_view>
 
 #include "base/unique_fd.hpp"
@@ -38,5 +39,9 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 
 // Reads a whole (small) file; throws SystemError naming the path.
 std::string read_file(const std::filesystem::path& path);
+
+// Reads `fd` to its end in 64 KiB chunks handed to `chunk`, retrying EINTR; throws
+// SystemError naming `path` on a read error.
+void read_chunks(int fd, const std::filesystem::path& path, const std::function<void(const char*, size_t)>& chunk);
 
 } // namespace mab

@@ -54,16 +54,7 @@ void ImageLayout::import_blob(const Descriptor& blob, ContentStore& store) const
         throw_errno("open", path.string());
     }
     ContentStore::Writer writer(store);
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("read", path.string());
-        }
-        if (n == 0) break;
-        writer.write(buf, static_cast<size_t>(n));
-    }
+    read_chunks(fd.get(), path, [&](const char* data, size_t size) { writer.write(data, size); });
     // commit() refuses content that does not match the digest the manifest names.
     writer.commit(blob.media_type, blob.digest);
 }

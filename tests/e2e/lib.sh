@@ -201,3 +201,24 @@ bed_upload_requests() { jq -r 'select(.path | contains("/blobs/uploads/")) | .me
 clear_bed_log() { : >"$BED_DIR/proxy.log"; }
 # skopeo reading a manifest from the bed (plain HTTP).
 bed_raw_manifest() { skopeo inspect --raw --tls-verify=false "docker://$1"; }
+
+# Pushes a busybox base image to the bed with skopeo, as REF (host:port/repo:tag):
+# PLATFORMS is a comma list (Debian's busybox-static for each, via
+# scripts/make-busybox-base.sh) or "host" (the host's own busybox with sh and uname).
+# Further arguments go to skopeo copy (e.g. --dest-creds USER:PASSWORD).
+bed_push_busybox() {
+  local ref=$1 platforms=$2 dir
+  shift 2
+  dir=$(mktemp -d "$WORK/base.XXXXXX")
+  if [[ $platforms == host ]]; then
+    printf 'FROM scratch\nCOPY rootfs/ /\n' >"$dir/Dockerfile"
+    busybox_rootfs "$dir/rootfs" sh uname
+    mab build -o type=oci,dest="$dir/layout",tar=false,name=base:latest "$dir"
+  else
+    MAB="$MAB" "$REPO_DIR/scripts/make-busybox-base.sh" "$dir/layout" "$platforms" >"$WORK/last.out" 2>&1 ||
+      fail "make-busybox-base.sh"
+  fi
+  skopeo copy --quiet --all --dest-tls-verify=false "$@" oci:"$dir/layout:latest" "docker://$ref" >/dev/null ||
+    fail "skopeo could not push the base to $ref"
+}
+

@@ -10,16 +10,7 @@ need skopeo jq base64
 start_registry_bed --auth basic --user puller --password 'Pull-Secret-93'
 secret='Pull-Secret-93'
 
-# A one-platform base: the host's busybox, pushed with skopeo.
-base=$(new_context base <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
-DOCKERFILE
-)
-busybox_rootfs "$base/rootfs" sh uname
-mab build -o type=oci,dest="$WORK/base",tar=false,name=base:1 "$base"
-skopeo copy --quiet --dest-tls-verify=false --dest-creds "puller:$secret" oci:"$WORK/base:1" \
-  "docker://$BED_PROXY/private/busybox:1" >/dev/null || fail "skopeo could not push the base"
+bed_push_busybox "$BED_PROXY/private/busybox:1" host --dest-creds "puller:$secret"
 
 ctx=$(new_context ctx <<DOCKERFILE
 FROM $BED_PROXY/private/busybox:1

@@ -12,10 +12,7 @@ ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not
 
 start_registry_bed
 platforms=linux/amd64,linux/arm64,linux/arm/v7
-MAB="$MAB" "$REPO_DIR/scripts/make-busybox-base.sh" "$WORK/busybox" "$platforms" >"$WORK/last.out" 2>&1 ||
-  fail "make-busybox-base.sh"
-skopeo copy --quiet --all --dest-tls-verify=false oci:"$WORK/busybox:latest" \
-  "docker://$BED_REGISTRY/library/busybox:1" >/dev/null || fail "skopeo could not push the base"
+bed_push_busybox "$BED_REGISTRY/library/busybox:1" "$platforms"
 
 ctx=$(new_context ctx <<DOCKERFILE
 FROM $BED_PROXY/library/busybox:1

@@ -10,15 +10,7 @@ need skopeo jq
 
 start_registry_bed --tls
 ca=$(jq -r .ca "$BED_DIR/ready")
-base=$(new_context base <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
-DOCKERFILE
-)
-busybox_rootfs "$base/rootfs" sh uname
-mab build -o type=oci,dest="$WORK/base",tar=false,name=base:1 "$base"
-skopeo copy --quiet --dest-tls-verify=false oci:"$WORK/base:1" \
-  "docker://$BED_REGISTRY/tls/busybox:1" >/dev/null || fail "skopeo could not push the base"
+bed_push_busybox "$BED_REGISTRY/tls/busybox:1" host
 
 ctx=$(new_context ctx <<DOCKERFILE
 FROM $BED_REGISTRY/tls/busybox:1
