@@ -24,21 +24,10 @@ using mab::engine::ops::ContextFilter;
 
 namespace {
 
-bool can_chown() {
-    if (t::is_root()) return true;
-    WARN("skipped: needs to run as root (or inside mab's user namespace) to set owners");
-    return false;
-}
+using t::can_chown;
 
-struct Trees {
-    mab::TempDir tmp{fs::temp_directory_path(), "mab-filter-"};
-    fs::path ctx = tmp.path() / "ctx";
-    fs::path root = tmp.path() / "root";
-
-    Trees() {
-        t::make_dir(ctx);
-        t::make_dir(root);
-    }
+struct Trees : t::CopyTrees {
+    Trees() : CopyTrees("mab-filter-") {}
 
     void apply(const std::vector<std::string>& patterns, std::vector<g::FileAction> actions) {
         mab::engine::ops::FileOpInput context{ctx, "the build context"};
@@ -72,13 +61,7 @@ struct Trees {
     }
 };
 
-g::CopyAction copy(const std::string& src, const std::string& dest) {
-    g::CopyAction a;
-    a.src = src;
-    a.dest = dest;
-    a.dest_is_dir = !dest.empty() && dest.back() == '/';
-    return a;
-}
+g::CopyAction copy(const std::string& src, const std::string& dest) { return t::copy_action(src, dest); }
 
 // A context like a small project: sources, logs, a secret, docs, build output, VCS.
 void fill_project(const fs::path& ctx) {

@@ -55,6 +55,10 @@ mab build -o type=local,dest="$WORK/out3" "$ctx"
 [[ ! -e "$WORK/out3/app/keep.txt" && -f "$WORK/out3/app/notes.txt" ]] || fail "Dockerfile.dockerignore was not used"
 rm "$ctx/Dockerfile.dockerignore"
 
+# ... but a Dockerfile from stdin has no directory: the context's .dockerignore applies.
+printf 'FROM scratch\nCOPY . /app/\n' | mab build -f - -o type=local,dest="$WORK/out4" "$ctx"
+[[ -f "$WORK/out4/app/keep.txt" && ! -e "$WORK/out4/app/debug.log" ]] || fail "-f -: the context's .dockerignore was not used"
+
 # 3. COPY of an excluded path: BuildKit's words, the Dockerfile line, and why.
 cat >"$ctx/sub/secret.Dockerfile" <<'DOCKERFILE'
 FROM scratch
