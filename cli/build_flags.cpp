@@ -23,7 +23,8 @@ const std::vector<FlagSpec> k_build_flags{
     {"build-arg", 0, "KEY=VALUE", "Set a build-time variable; KEY alone takes it from the environment", ""},
     {"target", 0, "string", "Set the target build stage to build", "the last stage"},
     {"build-context", 0, "NAME=VALUE",
-     "Additional build context; VALUE: oci-layout:///path[:tag|@sha256:digest] or docker-image://REF", ""},
+     "Additional build context; VALUE: a directory, oci-layout:///path[:tag|@sha256:digest] or docker-image://REF",
+     ""},
     {"label", 0, "KEY=VALUE", "Set metadata for an image", ""},
     {"iidfile", 0, "string", "Write the image ID to a file", ""},
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
@@ -86,12 +87,22 @@ ImageContext parse_build_context_value(const std::string& name, const std::strin
         return out;
     }
     const std::string scheme = "oci-layout://";
-    if (value.rfind(scheme, 0) != 0)
-        throw Error(ErrorKind::usage,
-                    fmt::format("--build-context {}={}: only oci-layout:// and docker-image:// contexts are "
-                                "supported yet",
-                                name, value))
-            .with_hint("local directories as named contexts come with the full Dockerfile frontend");
+    if (value.rfind(scheme, 0) != 0) {
+        // Anything else with a scheme (git, http, target:) is a source mab cannot read.
+        if (value.find("://") != std::string::npos || value.rfind("git@", 0) == 0 || value.rfind("target:", 0) == 0)
+            throw Error(ErrorKind::usage,
+                        fmt::format("--build-context {}={}: only local directories, oci-layout:// and "
+                                    "docker-image:// contexts are supported",
+                                    name, value));
+        if (name == "context")
+            throw Error(ErrorKind::usage, fmt::format("--build-context {}={}: \"context\" is the build context "
+                                                      "itself", name, value))
+                .with_hint("pass the directory as the build's PATH argument");
+        ImageContext out;
+        out.kind = ImageContext::Kind::local_dir;
+        out.dir = value;  // checked when the build starts (cli/build_contexts.cpp)
+        return out;
+    }
     std::string rest = value.substr(scheme.size());
     ImageContext out;
     if (size_t at = rest.find('@'); at != std::string::npos) {

@@ -19,10 +19,11 @@
 namespace mab::cli {
 
 // --build-context NAME=oci-layout://DIR[:TAG|@DIGEST] (a base image from a local
-// layout) or NAME=docker-image://REF (FROM NAME uses image REF from its registry).
+// layout), NAME=docker-image://REF (FROM NAME uses image REF from its registry) or
+// NAME=DIR (a local directory, read like the build context: cli/build_contexts.hpp).
 struct ImageContext {
-    enum class Kind { oci_layout, docker_image } kind = Kind::oci_layout;
-    std::filesystem::path dir;  // oci_layout
+    enum class Kind { oci_layout, docker_image, local_dir } kind = Kind::oci_layout;
+    std::filesystem::path dir;  // oci_layout, local_dir
     std::string ref;            // oci_layout: tag, digest or "" (the only image); docker_image: the reference
 };
 

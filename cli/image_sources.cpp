@@ -43,6 +43,8 @@ oci::ResolvedImage ImageSources::resolve(const std::string& name, const oci::Pla
     }
     if (context->second.kind == ImageContext::Kind::docker_image)
         return resolve_in_registry(context->second.ref, platform);
+    if (context->second.kind == ImageContext::Kind::local_dir)  // lowering reads directories itself
+        throw Error(ErrorKind::internal, fmt::format("build context \"{}\" is a directory, not an image", name));
     const oci::ImageLayout& layout = m_layouts.at(name);
     oci::ResolvedImage image = layout.resolve(context->second.ref, platform);
     std::lock_guard lock(m_mutex);

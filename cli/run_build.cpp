@@ -6,6 +6,7 @@
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "base/termination.hpp"
+#include "cli/build_contexts.hpp"
 #include "cli/build_request.hpp"
 #include "cli/config_file.hpp"
 #include "cli/emulation_setup.hpp"
@@ -90,6 +91,9 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
         -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
 
+    // Local directories (the context, named ones) and their .dockerignore patterns.
+    const LocalContexts locals = load_local_contexts(r);
+
     // 2. Lower once per target platform; equal ops across platforms share vertices.
     std::vector<dockerfile::LoweredImage> lowered;
     std::vector<engine::graph::VertexRef> roots;
@@ -97,6 +101,8 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
         dockerfile::LowerRequest lower_request{r.build_args, r.target, platform, oci::Platform::host(),
                                                r.labels, r.source_date_epoch, r.platforms.size() > 1,
                                                resolve_image};
+        lower_request.context_excludes = locals.context_excludes;
+        lower_request.named_contexts = locals.named;
         lowered.push_back(dockerfile::lower(*parsed, lower_request));
         roots.push_back(lowered.back().rootfs.vertex());
     }
@@ -116,7 +122,8 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.store = &store;
     runner_config.snapshots = snapshots.snapshotter.get();
     runner_config.layer_options = layer_options_for(r);
-    runner_config.local_sources["context"] = fs::absolute(r.context);
+    runner_config.local_sources = locals.directories;
+    runner_config.exclude_origins = locals.ignore_files;
     runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,
                                                      const std::vector<oci::Descriptor>& blobs) {
         images_from.fetch(manifest, blobs);

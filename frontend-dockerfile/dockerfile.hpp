@@ -29,6 +29,17 @@ std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std
 using ImageResolver =
     std::function<std::optional<oci::ResolvedImage>(const std::string& name, const oci::Platform& platform)>;
 
+// A --build-context NAME=... as lowering sees it. A named context replaces a stage of
+// the same name and an image FROM or COPY --from would otherwise use (BuildKit).
+struct NamedContext {
+    enum class Kind {
+        local_dir,  // a directory: COPY --from=NAME reads it, FROM NAME starts from its files
+        image,      // an image (docker-image://, oci-layout://): resolved through resolve_image
+    };
+    Kind kind = Kind::local_dir;
+    std::vector<std::string> exclude_patterns;  // local_dir: its own .dockerignore, parsed
+};
+
 struct LowerRequest {
     std::map<std::string, std::string> build_args;  // --build-arg
     std::string target;                             // --target; empty: the last stage
@@ -40,6 +51,9 @@ struct LowerRequest {
     // does when a build has several target platforms. Descriptions are not in digests.
     bool prefix_platform = false;
     ImageResolver resolve_image;                    // empty: no base images available
+    // The build context's exclude patterns (its .dockerignore, parsed by parse_dockerignore).
+    std::vector<std::string> context_excludes = {};
+    std::map<std::string, NamedContext> named_contexts = {};  // by name (lower case)
 };
 
 // One step of image history; steps that create a layer name the vertex that makes it,

@@ -96,6 +96,15 @@ LowerRequest read_args(const fs::path& file) {
             request.prefix_platform = true;
         } else if (key == "source-date-epoch") {
             request.source_date_epoch = std::stoll(value);
+        } else if (key == "exclude") {
+            request.context_excludes.push_back(value);  // a .dockerignore pattern, parsed
+        } else if (key == "context-local") {
+            request.named_contexts[value] = NamedContext{NamedContext::Kind::local_dir, {}};
+        } else if (key == "context-exclude") {  // NAME PATTERN
+            size_t space2 = value.find(' ');
+            request.named_contexts.at(value.substr(0, space2)).exclude_patterns.push_back(value.substr(space2 + 1));
+        } else if (key == "context-image") {
+            request.named_contexts[value] = NamedContext{NamedContext::Kind::image, {}};
         } else {
             FAIL("unknown key in " << file.string() << ": " << key);
         }

@@ -77,13 +77,17 @@ public:
 
     engine::graph::State build_context() override {
         if (!m_context)
-            m_context = engine::graph::State::local(engine::graph::LocalSource{"context", {}},
+            m_context = engine::graph::State::local(engine::graph::LocalSource{"context", m_request.context_excludes},
                                                     {"[internal] load build context", std::nullopt});
         return *m_context;
     }
 
     const StageResult& copy_source_stage(const std::string& value, const Stage& current) override {
         std::optional<int> index = find_copy_source_stage(m_dockerfile, value);
+        // A named local context replaces the stage of its name, or names what no stage does.
+        const std::string name = index ? m_dockerfile.stages[static_cast<size_t>(*index)].name : value;
+        if (const NamedContext* local = named_context(name, NamedContext::Kind::local_dir))
+            return local_directory(name, *local);
         if (!index)
             throw Error(ErrorKind::dockerfile,
                         with_suggestion(fmt::format("COPY --from={}: no stage has that name, and copying "
@@ -104,7 +108,10 @@ private:
             throw Error(ErrorKind::dockerfile,
                         fmt::format("circular dependency detected on stage: {}", stage.display_name()));
         m_in_progress.push_back(index);
-        StageResult result = lower_stage_instructions(stage);
+        // A named context of the stage's name replaces the whole stage (BuildKit).
+        StageResult result = !stage.name.empty() && m_request.named_contexts.count(stage.name)
+                                 ? start_from_context(stage)
+                                 : lower_stage_instructions(stage);
         m_in_progress.pop_back();
         return m_done.emplace(index, std::move(result)).first->second;
     }
@@ -125,7 +132,15 @@ private:
         return std::move(state.result);
     }
 
-    // FROM: another stage, scratch, or (not yet) an image.
+    // FROM --platform, expanded with the global ARGs; nullopt when not given or empty.
+    std::optional<oci::Platform> stage_platform(const Stage& stage) const {
+        if (!stage.from.platform) return std::nullopt;
+        std::string text = expand_word(*stage.from.platform, m_globals.lookup(), m_dockerfile.escape);
+        if (text.empty()) return std::nullopt;
+        return parse_stage_platform(text);
+    }
+
+    // FROM: another stage, scratch, a named local context or an image.
     StageResult start_stage(const Stage& stage) {
         try {
             char escape = m_dockerfile.escape;
@@ -133,17 +148,15 @@ private:
             if (base.empty())
                 throw Error(ErrorKind::dockerfile,
                             fmt::format("base name ({}) should not be blank", stage.from.base));
-            std::optional<oci::Platform> platform;
-            if (stage.from.platform) {
-                std::string text = expand_word(*stage.from.platform, m_globals.lookup(), escape);
-                if (!text.empty()) platform = parse_stage_platform(text);
-            }
+            std::optional<oci::Platform> platform = stage_platform(stage);
             if (std::optional<int> parent = find_earlier_stage(m_dockerfile, base, stage.index)) {
                 StageResult result = lower_stage(*parent);
                 // ONBUILD triggers do not carry over from a base stage (BuildKit).
                 result.config.config.on_build.clear();
                 return result;
             }
+            if (named_context(base, NamedContext::Kind::local_dir))
+                return start_from_local(stage, base, platform.value_or(m_request.target_platform));
             StageResult result;
             if (base != "scratch") {
                 result = start_from_image(stage, base, platform.value_or(m_request.target_platform));
@@ -159,6 +172,63 @@ private:
             e.with_span_if_unset(stage.from_command.span);
             throw;
         }
+    }
+
+    // A stage replaced by the named context of its name: its instructions are not run.
+    StageResult start_from_context(const Stage& stage) {
+        try {
+            const oci::Platform platform = stage_platform(stage).value_or(m_request.target_platform);
+            if (named_context(stage.name, NamedContext::Kind::local_dir))
+                return start_from_local(stage, stage.name, platform);
+            return start_from_image(stage, stage.name, platform);
+        } catch (Error& e) {
+            e.with_span_if_unset(stage.from_command.span);
+            throw;
+        }
+    }
+
+    const NamedContext* named_context(const std::string& name, NamedContext::Kind kind) const {
+        auto it = m_request.named_contexts.find(name);
+        return it != m_request.named_contexts.end() && it->second.kind == kind ? &it->second : nullptr;
+    }
+
+    // COPY --from=<named local context>: the directory as it is (one source vertex).
+    const StageResult& local_directory(const std::string& name, const NamedContext& context) {
+        auto it = m_local_directories.find(name);
+        if (it != m_local_directories.end()) return it->second;
+        StageResult result;
+        result.rootfs = engine::graph::State::local(engine::graph::LocalSource{name, context.exclude_patterns},
+                                                    {fmt::format("[context {}] load from client", name), std::nullopt});
+        result.config = empty_image(m_request.target_platform);
+        result.local_directory = true;
+        return m_local_directories.emplace(name, std::move(result)).first->second;
+    }
+
+    // FROM <named local context>: the directory's files as the first layer, with the
+    // config of FROM scratch (BuildKit gives a local context the empty image's config).
+    StageResult start_from_local(const Stage& stage, const std::string& name, const oci::Platform& platform) {
+        engine::graph::CopyAction all;
+        all.src = "/";
+        all.dest = "/";
+        all.dest_is_dir = true;
+        all.allow_wildcard = false;
+        engine::graph::FileOp op;
+        op.created_dir_mtime = created_dir_mtime(m_request);
+        op.actions.emplace_back(std::move(all));
+        StageResult result;
+        result.rootfs = engine::graph::State::scratch().file(
+            std::move(op), {local_directory(name, m_request.named_contexts.at(name)).rootfs},
+            engine::graph::VertexMeta{fmt::format("[context {}] load from client", name), stage.from_command.span});
+        result.config = empty_image(platform);
+        for (const std::string& entry : result.config.config.env) {
+            size_t eq = entry.find('=');
+            result.variables.set(entry.substr(0, eq), entry.substr(eq + 1));
+        }
+        HistoryStep step;
+        step.created_by = "local source for " + name;  // the layer's description in BuildKit
+        step.layer_vertex = result.rootfs.vertex()->digest();
+        result.history.push_back(std::move(step));
+        return result;
     }
 
     // FROM <image>: a base image, resolved for this platform by the caller (a registry,
@@ -231,6 +301,7 @@ private:
     std::map<int, StageResult> m_done;
     std::vector<int> m_in_progress;
     std::optional<engine::graph::State> m_context;
+    std::map<std::string, StageResult> m_local_directories;  // COPY --from=<named local context>
 };
 
 } // namespace

@@ -91,8 +91,9 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     std::vector<engine::graph::State> inputs;
     bool from_stage = false;
     if (std::string from = expand_word(copy.from, lookup, escape); !from.empty()) {
-        inputs.push_back(context.copy_source_stage(from, stage.stage).rootfs);
-        from_stage = true;
+        const StageResult& source = context.copy_source_stage(from, stage.stage);
+        inputs.push_back(source.rootfs);
+        from_stage = !source.local_directory;
     } else if (!srcs.empty()) {
         inputs.push_back(context.build_context());
     }

@@ -17,6 +17,9 @@ struct StageResult {
     oci::ImageConfig config;
     std::vector<HistoryStep> history;
     Variables variables;  // ENV and ARG values at the end of the stage
+    // rootfs is a --build-context directory read as it is: COPY --from gives its files
+    // root's ownership, as copies from the build context get.
+    bool local_directory = false;
 };
 
 // The stage being lowered.
@@ -38,7 +41,8 @@ public:
     virtual ~LowerContext() = default;
     virtual const LowerRequest& request() const = 0;
     virtual const ParsedDockerfile& dockerfile() const = 0;
-    // The lowered stage COPY --from=<value> names (lowering it first if needed).
+    // The lowered stage COPY --from=<value> names (lowering it first if needed), or the
+    // named local context that replaces it or that <value> names.
     virtual const StageResult& copy_source_stage(const std::string& value, const Stage& current) = 0;
     // The build context (one shared local source).
     virtual engine::graph::State build_context() = 0;

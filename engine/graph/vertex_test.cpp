@@ -33,6 +33,23 @@ TEST_CASE("vertex digests depend on semantic fields and inputs, not on metadata"
     CHECK(chmodded.vertex()->digest() != a.vertex()->digest());
 }
 
+TEST_CASE("a local source's digest changes with its exclude patterns, and so do its copies'") {
+    State none = State::local(LocalSource{"context", {}});
+    State logs = State::local(LocalSource{"context", {"*.log"}});
+    State logs_kept = State::local(LocalSource{"context", {"*.log", "!keep.log"}});
+    State other = State::local(LocalSource{"other", {"*.log"}});
+    CHECK(none.vertex()->digest() != logs.vertex()->digest());
+    CHECK(logs.vertex()->digest() != logs_kept.vertex()->digest());
+    CHECK(logs.vertex()->digest() != other.vertex()->digest());
+    CHECK(logs.vertex()->digest() == State::local(LocalSource{"context", {"*.log"}}).vertex()->digest());
+    // Two patterns cannot read as one.
+    CHECK(State::local(LocalSource{"context", {"a", "b"}}).vertex()->digest() !=
+          State::local(LocalSource{"context", {"a\",\"b"}}).vertex()->digest());
+    State copy_all = State::scratch().file(copy_op(".", "/"), {none}, VertexMeta{});
+    State copy_kept = State::scratch().file(copy_op(".", "/"), {logs}, VertexMeta{});
+    CHECK(copy_all.vertex()->digest() != copy_kept.vertex()->digest());
+}
+
 TEST_CASE("quoted fields cannot imitate each other") {
     // A src that contains the text of another field must not collide with it.
     State context = State::local(LocalSource{"context", {}});

@@ -26,29 +26,37 @@ constexpr mode_t k_created_dir_mode = 0755;
 
 // Descends from directory `dir` (in-root `path`) through the pattern components from
 // `index` on, collecting matches in the order of a lexical walk. Like Go's
-// filepath.Walk, symlinks are not descended into while matching.
+// filepath.Walk, symlinks are not descended into while matching. With a filter (and
+// `dir`'s walk state in it), entries it filters out are not there.
 void walk_matches(int dir, const std::string& path, const std::vector<std::string>& components,
-                  size_t index, std::vector<std::string>& out) {
+                  size_t index, std::vector<std::string>& out, const ContextFilter* filter,
+                  const ContextFilter::Dir* filtered) {
     for (const std::string& name : snapshotter::list_directory(dir, path)) {
         if (!wildcard_match(components[index], name)) continue;
         const std::string child = join_path(path, name);
+        struct stat st {};
+        if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("lstat", child);
+        std::optional<ContextFilter::Dir> child_filtered;
+        if (filter != nullptr) {
+            child_filtered = filter->enter(*filtered, dir, name, st);
+            if (!child_filtered) continue;
+        }
         if (index + 1 == components.size()) {
             out.push_back(child);
             continue;
         }
-        struct stat st {};
-        if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("lstat", child);
         if (!S_ISDIR(st.st_mode)) continue;
         UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!sub) throw_errno("open", child);
-        walk_matches(sub.get(), child, components, index + 1, out);
+        walk_matches(sub.get(), child, components, index + 1, out, filter, child_filtered ? &*child_filtered : nullptr);
     }
 }
 
 // The source paths matching `pattern` (cleaned, absolute). As in BuildKit, the literal
 // components before the first wildcard are resolved (inside the root) and the rest is
-// matched below them.
-std::vector<std::string> expand_wildcards(const RootFs& root, const std::string& pattern) {
+// matched below them. A filter hides what it filters out.
+std::vector<std::string> expand_wildcards(const RootFs& root, const std::string& pattern,
+                                          const ContextFilter* filter) {
     const std::vector<std::string> components = snapshotter::split_path(pattern);
     size_t first = 0;
     std::string literal = "/";
@@ -57,9 +65,14 @@ std::vector<std::string> expand_wildcards(const RootFs& root, const std::string&
     }
     for (size_t i = first; i < components.size(); ++i) validate_wildcard(components[i]);
     const std::string base = root.resolve(literal);
+    std::optional<ContextFilter::Dir> base_filtered;
+    if (filter != nullptr) {
+        base_filtered = filter->find(root, base);
+        if (!base_filtered) return {};
+    }
     std::optional<UniqueFd> dir = open_dir(root, base);
     std::vector<std::string> out;
-    if (dir) walk_matches(dir->get(), base, components, first, out);
+    if (dir) walk_matches(dir->get(), base, components, first, out, filter, base_filtered ? &*base_filtered : nullptr);
     return out;
 }
 
@@ -71,14 +84,18 @@ public:
           m_times(times), m_verb(action.unpack_archives ? "ADD" : "COPY"),
           m_dest_path(snapshotter::clean_path(action.dest)),
           m_owner(resolve_owner(action.chown, dest)),
-          m_copier(dest, CopyMetadata{m_owner, action.preserve_owner, action.chmod}, times) {}
+          m_copier(dest, CopyMetadata{m_owner, action.preserve_owner, action.chmod}, times, source.filter) {}
 
     void run() {
         const std::string src = snapshotter::clean_path(m_action.src);
         std::vector<std::string> sources{src};
         if (m_action.allow_wildcard && has_wildcard(m_action.src)) {
-            sources = expand_wildcards(*m_source.root, src);
-            if (sources.empty()) throw not_found(src);
+            sources = expand_wildcards(*m_source.root, src, m_source.filter);
+            if (sources.empty()) {
+                const bool excluded =
+                    m_source.filter != nullptr && !expand_wildcards(*m_source.root, src, nullptr).empty();
+                throw excluded ? excluded_error(src) : not_found(src);
+            }
         }
         if (sources.size() > 1 && !m_action.dest_is_dir) {
             throw Error(ErrorKind::input,
@@ -92,6 +109,32 @@ private:
     Error not_found(const std::string& src) const {
         return Error(ErrorKind::input,
                      fmt::format("{} failed: \"{}\": not found in {}", m_verb, src, m_source.label));
+    }
+
+    // BuildKit's words for a source its context transfer left out, and the reason.
+    Error excluded_error(const std::string& src) const {
+        const std::string relative = src.size() > 1 ? src.substr(1) : src;
+        return Error(ErrorKind::input,
+                     fmt::format("failed to compute cache key: failed to calculate checksum of ref {}: \"{}\": "
+                                 "not found",
+                                 m_source.ref_name, src))
+            .with_hint(fmt::format("\"{}\" is in {} but excluded by its {}; to copy it, remove the pattern "
+                                   "that matches it or add an exception: !{}",
+                                   src, m_source.label, m_source.filter_origin, relative));
+    }
+
+    // The walk state of `entry` (found by following `src` as the action says) in the
+    // source's filter, or an error when the filter leaves it out. A followed symlink
+    // must itself be kept, as well as what it points to.
+    std::optional<ContextFilter::Dir> filtered_state(const RootEntry& entry, const std::string& src) const {
+        if (m_source.filter == nullptr) return std::nullopt;
+        std::optional<ContextFilter::Dir> state = m_source.filter->find(*m_source.root, entry.path);
+        if (state && m_action.follow_symlinks && src != "/") {
+            const std::string link = join_path(m_source.root->resolve(parent_path(src)), base_name(src));
+            if (link != entry.path && !m_source.filter->find(*m_source.root, link)) state.reset();
+        }
+        if (!state) throw excluded_error(src);
+        return state;
     }
 
     void mkdirs(const std::string& path) {
@@ -112,9 +155,10 @@ private:
         const Follow follow = m_action.follow_symlinks ? Follow::yes : Follow::no;
         std::optional<RootEntry> entry = find_entry(*m_source.root, src, follow);
         if (!entry) throw not_found(src);
+        const std::optional<ContextFilter::Dir> filtered = filtered_state(*entry, src);
         if (m_action.unpack_archives && S_ISREG(entry->st.st_mode) && extract_if_archive(*entry)) return;
         if (S_ISDIR(entry->st.st_mode)) {
-            copy_directory_contents(*entry, src);
+            copy_directory_contents(*entry, src, filtered ? &*filtered : nullptr);
         } else {
             copy_non_directory(*entry, src);
         }
@@ -134,7 +178,8 @@ private:
     }
 
     // A directory's contents go into the destination, which becomes a directory.
-    void copy_directory_contents(const RootEntry& entry, const std::string& src) {
+    void copy_directory_contents(const RootEntry& entry, const std::string& src,
+                                 const ContextFilter::Dir* filtered) {
         std::optional<struct stat> existing = m_dest.stat(m_dest_path);
         if (existing && !S_ISDIR(existing->st_mode)) {
             throw Error(ErrorKind::input, fmt::format("cannot copy to non-directory: {}", m_dest_path));
@@ -143,7 +188,7 @@ private:
         UniqueFd in(::openat(entry.dir.get(), entry.name.c_str(),
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!in) throw_errno("open", src);
-        m_copier.copy_contents(in.get(), src, dir.get(), resolved);
+        m_copier.copy_contents(in.get(), src, dir.get(), resolved, filtered);
     }
 
     // A file (or a symlink, when not followed) goes to dest/<basename> when dest is a

@@ -20,15 +20,8 @@ namespace t = mab::engine::ops::test;
 
 namespace {
 
-struct Trees {
-    mab::TempDir tmp{fs::temp_directory_path(), "mab-copy-"};
-    fs::path ctx = tmp.path() / "ctx";
-    fs::path root = tmp.path() / "root";
-
-    Trees() {
-        t::make_dir(ctx);
-        t::make_dir(root);
-    }
+struct Trees : t::CopyTrees {
+    Trees() : CopyTrees("mab-copy-") {}
 
     void apply(std::vector<g::FileAction> actions, std::optional<int64_t> created_mtime = 0) {
         g::FileOp op{std::move(actions), created_mtime};
@@ -48,13 +41,7 @@ struct Trees {
     }
 };
 
-g::CopyAction copy(const std::string& src, const std::string& dest) {
-    g::CopyAction a;
-    a.src = src;
-    a.dest = dest;
-    a.dest_is_dir = !dest.empty() && dest.back() == '/';
-    return a;
-}
+g::CopyAction copy(const std::string& src, const std::string& dest) { return t::copy_action(src, dest); }
 
 g::CopyAction add(const std::string& src, const std::string& dest) {
     g::CopyAction a = copy(src, dest);
@@ -62,12 +49,7 @@ g::CopyAction add(const std::string& src, const std::string& dest) {
     return a;
 }
 
-// Copies set owners (0:0 by default), which needs root or a user namespace.
-bool can_chown() {
-    if (t::is_root()) return true;
-    WARN("skipped: needs to run as root (or inside mab's user namespace) to set owners");
-    return false;
-}
+using t::can_chown;
 
 } // namespace
 

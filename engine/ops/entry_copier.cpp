@@ -111,8 +111,9 @@ void set_fd_metadata(int fd, snapshotter::Ownership owner, mode_t mode, const ti
 
 } // namespace
 
-EntryCopier::EntryCopier(snapshotter::RootFs& dest, CopyMetadata metadata, DirTimes& times)
-    : m_dest(dest), m_metadata(std::move(metadata)), m_times(times) {}
+EntryCopier::EntryCopier(snapshotter::RootFs& dest, CopyMetadata metadata, DirTimes& times,
+                         const ContextFilter* source_filter)
+    : m_dest(dest), m_metadata(std::move(metadata)), m_times(times), m_filter(source_filter) {}
 
 snapshotter::Ownership EntryCopier::owner_for(const struct stat& st) const {
     if (m_metadata.chown) return *m_metadata.chown;
@@ -125,7 +126,7 @@ mode_t EntryCopier::mode_for(const struct stat& st) const {
     return st.st_mode & 07777;
 }
 
-void EntryCopier::copy_entry(const SourceEntry& src, const DestSlot& dest) {
+void EntryCopier::copy_entry(const SourceEntry& src, const DestSlot& dest, const ContextFilter::Dir* filtered) {
     const std::string dest_path = join_path(dest.dir_path, dest.name);
     struct stat existing {};
     bool exists = true;
@@ -137,7 +138,7 @@ void EntryCopier::copy_entry(const SourceEntry& src, const DestSlot& dest) {
         if (exists && !S_ISDIR(existing.st_mode)) {
             throw Error(ErrorKind::input, fmt::format("cannot copy to non-directory: {}", dest_path));
         }
-        copy_directory(src, dest, exists);
+        copy_directory(src, dest, exists, filtered);
         return;
     }
     if (S_ISSOCK(src.st.st_mode)) return;
@@ -159,17 +160,25 @@ void EntryCopier::copy_entry(const SourceEntry& src, const DestSlot& dest) {
 }
 
 void EntryCopier::copy_contents(int src_dir, const std::string& src_path, int dest_dir,
-                                const std::string& dest_dir_path) {
+                                const std::string& dest_dir_path, const ContextFilter::Dir* filtered) {
+    if (m_filter != nullptr && filtered == nullptr)
+        throw Error(ErrorKind::internal, fmt::format("copying {} from a filtered source without its walk state", src_path));
     for (const std::string& name : snapshotter::list_directory(src_dir, src_path)) {
         SourceEntry child{src_dir, name, join_path(src_path, name), {}};
         if (::fstatat(src_dir, name.c_str(), &child.st, AT_SYMLINK_NOFOLLOW) != 0) {
             throw_errno("lstat", child.path);
         }
-        copy_entry(child, DestSlot{dest_dir, dest_dir_path, name});
+        std::optional<ContextFilter::Dir> child_filtered;
+        if (m_filter != nullptr && filtered != nullptr) {
+            child_filtered = m_filter->enter(*filtered, src_dir, name, child.st);
+            if (!child_filtered) continue;  // excluded by the source's patterns
+        }
+        copy_entry(child, DestSlot{dest_dir, dest_dir_path, name}, child_filtered ? &*child_filtered : nullptr);
     }
 }
 
-void EntryCopier::copy_directory(const SourceEntry& src, const DestSlot& dest, bool exists) {
+void EntryCopier::copy_directory(const SourceEntry& src, const DestSlot& dest, bool exists,
+                                 const ContextFilter::Dir* filtered) {
     const std::string dest_path = join_path(dest.dir_path, dest.name);
     // Created private; the final mode is set once the contents are in.
     if (!exists && ::mkdirat(dest.dir, dest.name.c_str(), 0700) != 0) throw_errno("mkdir", dest_path);
@@ -178,7 +187,7 @@ void EntryCopier::copy_directory(const SourceEntry& src, const DestSlot& dest, b
     UniqueFd in(::openat(src.dir, src.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!in) throw_errno("open", src.path);
 
-    copy_contents(in.get(), src.path, out.get(), dest_path);
+    copy_contents(in.get(), src.path, out.get(), dest_path, filtered);
 
     copy_xattrs(in.get(), out.get(), dest_path);
     set_fd_metadata(out.get(), owner_for(src.st), mode_for(src.st), src.st.st_mtim, dest_path);

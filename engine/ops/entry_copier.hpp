@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/ops/context_filter.hpp"
 #include "engine/ops/dir_times.hpp"
 #include "snapshotter/in_root.hpp"
 
@@ -46,20 +47,25 @@ struct DestSlot {
 
 class EntryCopier {
 public:
-    EntryCopier(snapshotter::RootFs& dest, CopyMetadata metadata, DirTimes& times);
+    // `source_filter`: the source's exclude patterns (a local source's .dockerignore);
+    // directories copied with a walk state skip what it filters out.
+    EntryCopier(snapshotter::RootFs& dest, CopyMetadata metadata, DirTimes& times,
+                const ContextFilter* source_filter = nullptr);
 
     // Copies `src` to `dest`. An existing non-directory there is replaced (a new inode);
     // an existing directory is merged with a copied directory, and is an error for
-    // anything else. Sockets are skipped.
-    void copy_entry(const SourceEntry& src, const DestSlot& dest);
+    // anything else. Sockets are skipped. `filtered` is src's walk state in the
+    // source filter, if it has one.
+    void copy_entry(const SourceEntry& src, const DestSlot& dest, const ContextFilter::Dir* filtered = nullptr);
 
     // Copies everything inside source directory `src_dir` (named `src_path` in
     // messages) into destination directory `dest_dir` at in-root path `dest_dir_path`.
     void copy_contents(int src_dir, const std::string& src_path, int dest_dir,
-                       const std::string& dest_dir_path);
+                       const std::string& dest_dir_path, const ContextFilter::Dir* filtered = nullptr);
 
 private:
-    void copy_directory(const SourceEntry& src, const DestSlot& dest, bool exists);
+    void copy_directory(const SourceEntry& src, const DestSlot& dest, bool exists,
+                        const ContextFilter::Dir* filtered);
     void copy_regular(const SourceEntry& src, const DestSlot& dest);
     void copy_symlink(const SourceEntry& src, const DestSlot& dest);
     void copy_special(const SourceEntry& src, const DestSlot& dest);
@@ -69,6 +75,7 @@ private:
     snapshotter::RootFs& m_dest;
     CopyMetadata m_metadata;
     DirTimes& m_times;
+    const ContextFilter* m_filter;
     // The first destination path of each multiply-linked source inode.
     std::map<std::pair<dev_t, ino_t>, std::string> m_links;
 };

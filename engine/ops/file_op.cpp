@@ -45,7 +45,8 @@ private:
                                     m_inputs.size()));
         }
         const FileOpInput& input = m_inputs[static_cast<size_t>(a.source_input)];
-        CopySource source{&source_root(a.source_input), input.label};
+        CopySource source{&source_root(a.source_input), input.label, input.filter.get(), input.ref_name,
+                          input.filter_origin};
         run_copy(a, source, m_root, m_created_mtime, m_times);
     }
 

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/graph/op.hpp"
+#include "engine/ops/context_filter.hpp"
 
 namespace mab::engine::ops {
 
@@ -15,6 +17,10 @@ struct FileOpInput {
     std::filesystem::path rootfs;
     // Where a missing copy source was looked for: "the build context", "the source".
     std::string label;
+    // A local source with exclude patterns: what copies may see of it (else everything).
+    std::shared_ptr<const ContextFilter> filter = {};
+    std::string ref_name = {};       // the local source's name, for messages
+    std::string filter_origin = {};  // where its patterns came from, for messages
 };
 
 // Applies `op` to the tree at `root_dir`. Every write stays inside `root_dir`; the

@@ -11,6 +11,7 @@
 #include "base/format.hpp"
 #include "engine/ops/exec_op.hpp"
 #include "engine/ops/file_op.hpp"
+#include "engine/ops/context_filter.hpp"
 #include "engine/ops/image_source.hpp"
 
 namespace mab::engine {
@@ -77,6 +78,7 @@ Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& ima
 }
 
 Ref Runner::run_local(const graph::LocalSource& source) const {
+    ops::ContextFilter check(source.exclude_patterns);  // malformed patterns fail before any copy
     auto found = m_config.local_sources.find(source.name);
     if (found == m_config.local_sources.end()) {
         throw Error(ErrorKind::input, fmt::format("local source \"{}\" was not provided", source.name));
@@ -96,7 +98,17 @@ Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                      const std::vector<Ref>& inputs) {
     std::vector<ops::FileOpInput> op_inputs;
     for (size_t i = 0; i < inputs.size(); ++i) {
-        op_inputs.push_back({inputs[i].rootfs, input_label(*vertex.inputs().at(i))});
+        const graph::Vertex& input = *vertex.inputs().at(i);
+        ops::FileOpInput op_input{inputs[i].rootfs, input_label(input)};
+        // A local source is read in place; its exclude patterns decide what copies see.
+        const auto* local = std::get_if<graph::LocalSource>(&input.op());
+        if (local != nullptr && !local->exclude_patterns.empty()) {
+            op_input.filter = std::make_shared<const ops::ContextFilter>(local->exclude_patterns);
+            op_input.ref_name = local->name;
+            auto origin = m_config.exclude_origins.find(local->name);
+            op_input.filter_origin = origin != m_config.exclude_origins.end() ? origin->second : "exclude patterns";
+        }
+        op_inputs.push_back(std::move(op_input));
     }
     return run_on_snapshot(vertex, inputs,
                        [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, op_inputs); });

@@ -28,6 +28,9 @@ struct RunnerConfig {
     snapshotter::LayerOptions layer_options;
     // Local sources by name ("context" -> the build context directory).
     std::map<std::string, std::filesystem::path> local_sources;
+    // Where each local source's exclude patterns come from (".dockerignore"), named
+    // when a copy asks for an excluded path.
+    std::map<std::string, std::string> exclude_origins = {};
     // Puts the layer blobs of base image `manifest` into the store (from the OCI layout
     // or registry the image was resolved from), verified against their digests. Called
     // once per base image the build unpacks. Empty: base images are unavailable.

@@ -30,6 +30,26 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
+bool can_chown() {
+    if (is_root()) return true;
+    WARN("skipped: needs to run as root (or inside mab's user namespace) to set owners");
+    return false;
+}
+
+graph::CopyAction copy_action(const std::string& src, const std::string& dest) {
+    graph::CopyAction a;
+    a.src = src;
+    a.dest = dest;
+    a.dest_is_dir = !dest.empty() && dest.back() == '/';
+    return a;
+}
+
+CopyTrees::CopyTrees(const std::string& prefix)
+    : tmp(fs::temp_directory_path(), prefix), ctx(tmp.path() / "ctx"), root(tmp.path() / "root") {
+    make_dir(ctx);
+    make_dir(root);
+}
+
 void make_dir(const fs::path& p, mode_t mode) {
     fs::create_directories(p);
     REQUIRE(::chmod(p.c_str(), mode) == 0);

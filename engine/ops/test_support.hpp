@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir.hpp"
+#include "engine/graph/op.hpp"
 #include "oci/content_store.hpp"
 #include "snapshotter/layer.hpp"
 
@@ -26,6 +28,21 @@ void set_mtime(const fs::path& p, int64_t sec, long nsec = 0);
 struct stat lstat_of(const fs::path& p);
 bool exists_nofollow(const fs::path& p);
 bool is_root();
+
+// Copies set owners (0:0 by default), which needs root or a user namespace: false, with
+// a warning, when this test process cannot.
+bool can_chown();
+
+// COPY `src` `dest` as a CopyAction (a dest ending in "/" is a directory).
+graph::CopyAction copy_action(const std::string& src, const std::string& dest);
+
+// A build context and a destination root, in a temporary directory named `prefix`….
+struct CopyTrees {
+    explicit CopyTrees(const std::string& prefix);
+    TempDir tmp;
+    fs::path ctx;
+    fs::path root;
+};
 
 // A layer entry as libarchive reads it.
 struct TarEntry {

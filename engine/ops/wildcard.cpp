@@ -17,34 +17,6 @@ constexpr char32_t k_rune_error = 0xFFFD;
 
 struct BadPattern {};
 
-// Decodes one UTF-8 code point from the front of `s`; invalid bytes decode as
-// U+FFFD of length 1, like Go's utf8.DecodeRuneInString.
-std::pair<char32_t, size_t> decode_rune(std::string_view s) {
-    if (s.empty()) return {k_rune_error, 0};
-    const auto b0 = static_cast<unsigned char>(s[0]);
-    if (b0 < 0x80) return {b0, 1};
-    size_t len = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-        return {k_rune_error, 1};
-    }
-    if (s.size() < len) return {k_rune_error, 1};
-    for (size_t i = 1; i < len; ++i) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        if ((b & 0xC0) != 0x80) return {k_rune_error, 1};
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {k_rune_error, 1};
-    return {cp, len};
-}
-
 struct Chunk {
     bool star = false;
     std::string_view chunk;
@@ -201,6 +173,32 @@ bool match(std::string_view pattern, std::string_view name) {
 }
 
 } // namespace
+
+std::pair<char32_t, size_t> decode_rune(std::string_view s) {
+    if (s.empty()) return {k_rune_error, 0};
+    const auto b0 = static_cast<unsigned char>(s[0]);
+    if (b0 < 0x80) return {b0, 1};
+    size_t len = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if ((b0 & 0xE0) == 0xC0) {
+        len = 2, cp = b0 & 0x1F, min = 0x80;
+    } else if ((b0 & 0xF0) == 0xE0) {
+        len = 3, cp = b0 & 0x0F, min = 0x800;
+    } else if ((b0 & 0xF8) == 0xF0) {
+        len = 4, cp = b0 & 0x07, min = 0x10000;
+    } else {
+        return {k_rune_error, 1};
+    }
+    if (s.size() < len) return {k_rune_error, 1};
+    for (size_t i = 1; i < len; ++i) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        if ((b & 0xC0) != 0x80) return {k_rune_error, 1};
+        cp = (cp << 6) | (b & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {k_rune_error, 1};
+    return {cp, len};
+}
 
 bool has_wildcard(std::string_view path) {
     for (size_t i = 0; i < path.size(); ++i) {

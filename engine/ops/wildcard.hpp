@@ -5,8 +5,13 @@
 #pragma once
 
 #include <string_view>
+#include <utility>
 
 namespace mab::engine::ops {
+
+// Decodes one UTF-8 code point from the front of `s` and says how many bytes it took;
+// invalid bytes decode as U+FFFD of length 1, like Go's utf8.DecodeRuneInString.
+std::pair<char32_t, size_t> decode_rune(std::string_view s);
 
 // True if `path` holds an unescaped `*`, `?` or `[` (BuildKit's containsWildcards).
 bool has_wildcard(std::string_view path);
