@@ -8,6 +8,7 @@
 
 #include "frontend-dockerfile/build_args.hpp"
 #include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/from_line.hpp"
 #include "frontend-dockerfile/go_text.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
 #include "frontend-dockerfile/stage_resolver.hpp"
@@ -39,15 +40,6 @@ int numbered_steps(const Stage& stage) {
     return total;
 }
 
-oci::Platform parse_stage_platform(const std::string& text) {
-    try {
-        return oci::Platform::parse(text);
-    } catch (const Error& e) {
-        throw Error(ErrorKind::dockerfile, fmt::format("FROM --platform={}: {}", text, e.what()))
-            .with_hint(e.hint());
-    }
-}
-
 class Lowerer final : public LowerContext {
 public:
     Lowerer(const ParsedDockerfile& parsed, const LowerRequest& lower_request)
@@ -56,8 +48,13 @@ public:
             parsed, lower_request, [this](const std::string& name) { m_declared.insert(name); });
     }
 
+    // In BuildKit's order: every FROM line, the target, the COPY --from graph, and then
+    // the stages the target needs.
     LoweredImage run() {
+        for (const Stage& stage : m_dockerfile.stages)
+            m_bases.push_back(resolve_from_line(stage, m_globals, m_dockerfile.escape));
         int target = find_target_stage(m_dockerfile, m_request.target);
+        check_stage_dependencies(m_dockerfile);
         const StageResult& result = lower_stage(target);
         LoweredImage out{result.rootfs, result.config, result.history, m_dockerfile.warnings};
         for (const auto& [key, value] : m_request.labels) out.config.config.labels[key] = value;
@@ -90,9 +87,11 @@ public:
                                                     "from an image is not supported yet",
                                                     value),
                                         value, stage_names(m_dockerfile)));
-        if (*index == current.index)
+        // BuildKit builds stages in file order, so a later stage is not there yet.
+        if (*index >= current.index)
             throw Error(ErrorKind::dockerfile,
-                        fmt::format("circular dependency detected on stage: {}", current.display_name()));
+                        fmt::format("cannot copy from stage \"{}\", it needs to be defined before current stage \"{}\"",
+                                    value, current.display_name()));
         return lower_stage(*index);
     }
 
@@ -125,19 +124,11 @@ private:
         return std::move(state.result);
     }
 
-    // FROM: another stage, scratch, or (not yet) an image.
+    // FROM: another stage, scratch, or an image.
     StageResult start_stage(const Stage& stage) {
         try {
-            char escape = m_dockerfile.escape;
-            std::string base = expand_word(stage.from.base, m_globals.lookup(), escape);
-            if (base.empty())
-                throw Error(ErrorKind::dockerfile,
-                            fmt::format("base name ({}) should not be blank", stage.from.base));
-            std::optional<oci::Platform> platform;
-            if (stage.from.platform) {
-                std::string text = expand_word(*stage.from.platform, m_globals.lookup(), escape);
-                if (!text.empty()) platform = parse_stage_platform(text);
-            }
+            const std::string& base = m_bases[static_cast<size_t>(stage.index)].base;
+            const std::optional<oci::Platform>& platform = m_bases[static_cast<size_t>(stage.index)].platform;
             if (std::optional<int> parent = find_earlier_stage(m_dockerfile, base, stage.index)) {
                 StageResult result = lower_stage(*parent);
                 // ONBUILD triggers do not carry over from a base stage (BuildKit).
@@ -227,6 +218,7 @@ private:
     const ParsedDockerfile& m_dockerfile;
     const LowerRequest& m_request;
     Variables m_globals;
+    std::vector<StageBase> m_bases;  // each stage's FROM, expanded
     std::set<std::string> m_declared;
     std::map<int, StageResult> m_done;
     std::vector<int> m_in_progress;

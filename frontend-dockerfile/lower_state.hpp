@@ -17,6 +17,9 @@ struct StageResult {
     oci::ImageConfig config;
     std::vector<HistoryStep> history;
     Variables variables;  // ENV and ARG values at the end of the stage
+    // The ARGs declared in this stage and the stages it is based on, base first (RUN's
+    // history shows them with their values, as BuildKit does).
+    std::vector<std::string> arg_names;
 };
 
 // The stage being lowered.
