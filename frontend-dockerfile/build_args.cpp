@@ -73,6 +73,20 @@ std::vector<std::pair<std::string, std::string>> proxy_env(const std::map<std::s
     return out;
 }
 
+std::optional<std::string> global_arg_value(const ArgDeclaration& decl, const LowerRequest& request,
+                                            const VariableLookup& globals, char escape) {
+    if (auto it = request.build_args.find(decl.key); it != request.build_args.end()) return it->second;
+    if (decl.value) return expand_word(*decl.value, globals, escape);
+    return std::nullopt;
+}
+
+std::optional<std::string> stage_arg_value(const ArgDeclaration& decl, const LowerRequest& request,
+                                           const VariableLookup& stage, const Variables& globals, char escape) {
+    if (auto it = request.build_args.find(decl.key); it != request.build_args.end()) return it->second;
+    if (decl.value) return expand_word(*decl.value, stage, escape);
+    return globals.get(decl.key);
+}
+
 Variables global_args(const ParsedDockerfile& dockerfile, const LowerRequest& request,
                       const std::function<void(const std::string&)>& declared) {
     Variables globals;
@@ -85,11 +99,8 @@ Variables global_args(const ParsedDockerfile& dockerfile, const LowerRequest& re
         try {
             for (const ArgDeclaration& decl : arg.args) {
                 declared(decl.key);
-                auto it = request.build_args.find(decl.key);
-                if (it != request.build_args.end())
-                    globals.set(decl.key, it->second);
-                else if (decl.value)
-                    globals.set(decl.key, expand_word(*decl.value, globals.lookup(), dockerfile.escape));
+                if (std::optional<std::string> value = global_arg_value(decl, request, globals.lookup(), dockerfile.escape))
+                    globals.set(decl.key, *value);
             }
         } catch (Error& e) {
             e.with_span_if_unset(command.span);
@@ -104,13 +115,8 @@ void lower_arg(StageState& stage, const ArgInstruction& arg, LowerContext& conte
     std::string created_by = "ARG";
     for (const ArgDeclaration& decl : arg.args) {
         context.note_declared_arg(decl.key);
-        std::optional<std::string> value;
-        if (auto it = request.build_args.find(decl.key); it != request.build_args.end())
-            value = it->second;
-        else if (decl.value)
-            value = expand_word(*decl.value, stage.lookup(), context.dockerfile().escape);
-        else
-            value = context.global_args().get(decl.key);
+        std::optional<std::string> value =
+            stage_arg_value(decl, request, stage.lookup(), context.global_args(), context.dockerfile().escape);
         if (value) stage.result.variables.set(decl.key, *value);
         stage.result.arg_names.push_back(decl.key);
         created_by += " " + decl.key + (value ? "=" + *value : "");

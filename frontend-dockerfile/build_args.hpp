@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,16 @@ std::vector<std::pair<std::string, std::string>> automatic_args(const ParsedDock
 // `declared` is called with each global ARG name.
 Variables global_args(const ParsedDockerfile& dockerfile, const LowerRequest& request,
                       const std::function<void(const std::string&)>& declared);
+
+// The value a global ARG takes: its --build-arg, else its default expanded with
+// `globals` (the automatic and earlier global ARGs); nullopt when it has neither.
+std::optional<std::string> global_arg_value(const ArgDeclaration& decl, const LowerRequest& request,
+                                            const VariableLookup& globals, char escape);
+
+// The value an ARG declared in a stage takes: its --build-arg, else its default
+// expanded with the stage's variables, else the global ARG's value; nullopt when none.
+std::optional<std::string> stage_arg_value(const ArgDeclaration& decl, const LowerRequest& request,
+                                           const VariableLookup& stage, const Variables& globals, char escape);
 
 // Build args every Dockerfile may receive without declaring them: the automatic ARGs
 // and the proxy variables (BuildKit passes those to RUN); they are never reported as

@@ -1,5 +1,5 @@
 // Data-driven golden tests: one directory per case under testdata/{parse,parse-errors,
-// lower}. MAB_UPDATE_GOLDEN=1 rewrites the expected files (review the diff: expected
+// lower,outline}. MAB_UPDATE_GOLDEN=1 rewrites the expected files (review the diff: expected
 // files are written from the Dockerfile reference, not accepted from the code).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -16,6 +16,8 @@
 
 #include "base/error.hpp"
 #include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/outline.hpp"
 #include "frontend-dockerfile/parser.hpp"
 
 namespace fs = std::filesystem;
@@ -137,6 +139,20 @@ std::string history_text(const LoweredImage& image) {
     return out;
 }
 
+// The targets list, then the outline: one line each, values Go-quoted.
+std::string outline_text(const ParsedDockerfile& parsed, const LowerRequest& request) {
+    std::string out;
+    for (const TargetInfo& t : list_targets(parsed))
+        out += fmt::format("target {} default={} base={} platform={} line={} description={}\n", go_quote(t.name),
+                           t.is_default, go_quote(t.base), go_quote(t.platform), t.first_line, go_quote(t.description));
+    Outline outline = dockerfile::outline(parsed, request);
+    out += fmt::format("outline name={} description={}\n", go_quote(outline.name), go_quote(outline.description));
+    for (const OutlineArg& a : outline.args)
+        out += fmt::format("arg {}={} line={} description={}\n", a.name, go_quote(a.value), a.first_line,
+                           go_quote(a.description));
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("parse golden cases") {
@@ -190,6 +206,27 @@ TEST_CASE("lower golden cases") {
             // Lowering is a pure function of its inputs: a second run gives the same graph.
             LoweredImage again = lower(*parsed, request);
             CHECK(again.rootfs.vertex()->digest() == image.rootfs.vertex()->digest());
+        }
+    }
+}
+
+TEST_CASE("outline golden cases") {
+    for (const fs::path& dir : cases("outline")) {
+        DYNAMIC_SECTION(dir.filename().string()) {
+            std::shared_ptr<const ParsedDockerfile> parsed = parse(read_file(dir / "Dockerfile"), "Dockerfile");
+            LowerRequest request = read_args(dir / "args.txt");
+            if (fs::exists(dir / "error.txt")) {
+                std::string text;
+                try {
+                    outline_text(*parsed, request);
+                    FAIL("the outline succeeded, an error was expected");
+                } catch (const Error& e) {
+                    text = error_text(e);
+                }
+                check_golden(dir / "error.txt", text);
+                continue;
+            }
+            check_golden(dir / "outline.txt", outline_text(*parsed, request));
         }
     }
 }

@@ -21,15 +21,6 @@ namespace {
 
 constexpr const char* k_default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// The config FROM scratch starts with (BuildKit's emptyImage).
-oci::ImageConfig empty_image(const oci::Platform& platform) {
-    oci::ImageConfig config;
-    config.platform = platform;
-    config.config.env = {std::string("PATH=") + k_default_path};
-    config.config.working_dir = std::string(1, '/');  // not = "/": g++ 12 -Wrestrict false positive
-    return config;
-}
-
 // BuildKit numbers the steps that make vertices: COPY, ADD, RUN and WORKDIR (plus the
 // FROM of an image).
 int numbered_steps(const Stage& stage) {
@@ -226,6 +217,14 @@ private:
 };
 
 } // namespace
+
+oci::ImageConfig empty_image(const oci::Platform& platform) {
+    oci::ImageConfig config;
+    config.platform = platform;
+    config.config.env = {std::string("PATH=") + k_default_path};
+    config.config.working_dir = std::string(1, '/');  // not = "/": g++ 12 -Wrestrict false positive
+    return config;
+}
 
 LoweredImage lower(const ParsedDockerfile& dockerfile, const LowerRequest& request) {
     return Lowerer(dockerfile, request).run();

@@ -51,6 +51,9 @@ public:
     virtual const Variables& global_args() const = 0;
 };
 
+// The config FROM scratch starts with (BuildKit's emptyImage): PATH and WorkingDir "/".
+oci::ImageConfig empty_image(const oci::Platform& platform);
+
 // Progress name of the next numbered step, BuildKit style: "[build 2/3] COPY a /b/"
 // (original text with variables expanded, keyword upper-cased).
 // RUN's text is shown as written: its shell expands it, not the frontend (BuildKit).

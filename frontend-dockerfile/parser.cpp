@@ -85,9 +85,16 @@ std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std
             stage.description = description_for(stage.name, raw.comments);
             stage.from = *from;
             stage.from_command = command;
+            // BuildKit only warns (its DuplicateStageName and ReservedStageName checks);
+            // a name then means the last stage so named before the reference.
             if (!stage.name.empty() && !stage_names.insert(stage.name).second)
-                throw Error(ErrorKind::dockerfile,
-                            fmt::format("duplicate stage name \"{}\"", stage.name), raw.span);
+                out->warnings.push_back(fmt::format(
+                    "{}:{}: DuplicateStageName: Duplicate stage name \"{}\", stage names should be unique",
+                    file_name, raw.span.first_line, stage.name));
+            if (stage.name == "scratch" || stage.name == "context")
+                out->warnings.push_back(fmt::format(
+                    "{}:{}: ReservedStageName: Stage name should not use the same name as reserved stage \"{}\"",
+                    file_name, raw.span.first_line, stage.name));
             out->stages.push_back(std::move(stage));
         } else if (!out->stages.empty()) {
             out->stages.back().commands.push_back(std::move(command));
@@ -103,6 +110,8 @@ std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std
             .with_hint(fmt::format("{} has no FROM", file_name));
     return out;
 }
+
+const std::vector<std::string>& parse_warnings(const ParsedDockerfile& dockerfile) { return dockerfile.warnings; }
 
 std::string dump_syntax(const ParsedDockerfile& dockerfile) {
     std::string out = fmt::format("escape {}\n", dockerfile.escape);

@@ -15,8 +15,9 @@ namespace mab::dockerfile {
 
 namespace {
 
+// The last stage so named before `before` (a repeated name means its latest stage).
 std::optional<int> find_named(const ParsedDockerfile& dockerfile, const std::string& name, int before) {
-    for (int i = 0; i < before && i < static_cast<int>(dockerfile.stages.size()); ++i) {
+    for (int i = std::min(before, static_cast<int>(dockerfile.stages.size())) - 1; i >= 0; --i) {
         const std::string& stage_name = dockerfile.stages[static_cast<size_t>(i)].name;
         if (!stage_name.empty() && stage_name == name) return i;
     }

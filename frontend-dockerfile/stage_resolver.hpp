@@ -10,14 +10,15 @@
 
 namespace mab::dockerfile {
 
-// The stage FROM <name> uses: one named exactly `name` (stage names are lower-case, and
-// BuildKit does not fold the case of FROM's word) among the stages before `before`;
-// nullopt if there is none (the word then names an image).
+// The stage FROM <name> uses: the last one named exactly `name` (stage names are
+// lower-case, and BuildKit does not fold the case of FROM's word) among the stages
+// before `before`; nullopt if there is none (the word then names an image).
 std::optional<int> find_earlier_stage(const ParsedDockerfile& dockerfile, const std::string& name,
                                       int before);
 
 // What COPY --from=<value> names: a stage index (a decimal number as Go's strconv.Atoi
-// reads it, sign included) or a stage name (any stage, case-insensitively); nullopt
+// reads it, sign included) or a stage name (the last stage so named, in the whole file,
+// case-insensitively); nullopt
 // when neither, i.e. an image reference. An index out of range throws
 // Error(dockerfile) "invalid stage index N".
 std::optional<int> find_copy_source_stage(const ParsedDockerfile& dockerfile,
