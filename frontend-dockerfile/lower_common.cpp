@@ -61,7 +61,9 @@ std::string step_description(StageState& stage, const Command& command, char esc
     // written when expansion fails) and the keyword upper-cased.
     std::string text = command.original;
     try {
-        if (mode == StepText::expanded) text = expand_word(command.original, stage.lookup(), escape);
+        LexOptions options;
+        options.keep_quotes = options.keep_unset = mode == StepText::quotes_kept;
+        text = expand_word(command.original, stage.lookup(), escape, options);
     } catch (const Error&) {
     }
     size_t space = text.find(' ');

@@ -55,9 +55,12 @@ public:
 oci::ImageConfig empty_image(const oci::Platform& platform);
 
 // Progress name of the next numbered step, BuildKit style: "[build 2/3] COPY a /b/"
-// (original text with variables expanded, keyword upper-cased).
-// RUN's text is shown as written: its shell expands it, not the frontend (BuildKit).
-enum class StepText { expanded, verbatim };
+// (original text with variables expanded, keyword upper-cased). A RUN keeps its quotes
+// and the variables its stage does not set, as BuildKit names it.
+enum class StepText {
+    expanded,     // COPY, ADD, WORKDIR: variables expanded, quotes removed
+    quotes_kept,  // RUN: set variables expanded, quotes and unset variables as written
+};
 std::string step_description(StageState& stage, const Command& command, char escape,
                              StepText text = StepText::expanded);
 
