@@ -94,8 +94,9 @@ private:
     bool m_after_key = false;
 };
 
-// BuildKit's pb.Location: {"ranges": [{"start": {"line": N}, "end": {"line": M}}]}.
-void write_location(IndentedJson& json, int first_line, int last_line) {
+// BuildKit's pb.Location under `key`: {"ranges": [{"start": {"line": N}, "end": {"line": M}}]}.
+void write_location(IndentedJson& json, const std::string& key, int first_line, int last_line) {
+    json.key(key);
     json.begin_object();
     json.key("ranges");
     json.begin_array();
@@ -112,11 +113,14 @@ void write_location(IndentedJson& json, int first_line, int last_line) {
     json.end_object();
 }
 
-void write_sources(IndentedJson& json, const std::string& key, const std::string& dockerfile_text) {
+// The last member, the Dockerfile as BuildKit's "sources", and the end of the document.
+std::string finish_with_sources(IndentedJson& json, const std::string& key, const std::string& dockerfile_text) {
     json.key(key);
     json.begin_array();
     json.string(registry::base64_encode(dockerfile_text));
     json.end_array();
+    json.end_object();
+    return json.take();
 }
 
 void optional_string(IndentedJson& json, const std::string& key, const std::string& value) {
@@ -171,14 +175,11 @@ std::string targets_json(const std::vector<dockerfile::TargetInfo>& targets, con
         optional_string(json, "description", t.description);
         optional_string(json, "base", t.base);
         optional_string(json, "platform", t.platform);
-        json.key("Location");
-        write_location(json, t.first_line, t.last_line);
+        write_location(json, "Location", t.first_line, t.last_line);
         json.end_object();
     }
     json.end_array();
-    write_sources(json, "Sources", dockerfile_text);
-    json.end_object();
-    return json.take();
+    return finish_with_sources(json, "Sources", dockerfile_text);
 }
 
 // buildx's PrintOutline: the target, then the build args, each block followed by an
@@ -212,15 +213,12 @@ std::string outline_json(const dockerfile::Outline& outline, const std::string& 
             json.string(a.name);
             optional_string(json, "description", a.description);
             optional_string(json, "value", a.value);
-            json.key("location");
-            write_location(json, a.first_line, a.last_line);
+            write_location(json, "location", a.first_line, a.last_line);
             json.end_object();
         }
         json.end_array();
     }
-    write_sources(json, "sources", dockerfile_text);
-    json.end_object();
-    return json.take();
+    return finish_with_sources(json, "sources", dockerfile_text);
 }
 
 } // namespace mab::cli

@@ -4,28 +4,11 @@
 source "$(dirname "$0")/lib.sh"
 need jq base64
 
-ctx=$(new_context ctx <<'DOCKERFILE'
-# syntax=docker/dockerfile:1
-
-# GO_VERSION the Go toolchain that compiles
-ARG GO_VERSION=1.22
-ARG ALPINE=3.19
-ARG BASE=alpine:${ALPINE}
-
-# base prepares the toolchain
-FROM golang:${GO_VERSION} AS base
-# CGO_ENABLED 1 links against libc
-ARG CGO_ENABLED=0
-
-# build compiles the binary
-FROM base AS build
-ARG VERSION=dev
-RUN echo "$VERSION" > /out
-
-FROM ${BASE}
-COPY --from=build /out /version
-DOCKERFILE
-)
+# The Dockerfile of the golden outline case, whose expected outline the frontend's unit
+# tests pin; here the CLI prints it.
+ctx="$WORK/ctx"
+mkdir -p "$ctx"
+cp "$REPO_DIR/frontend-dockerfile/testdata/outline/default-target-uses-everything/Dockerfile" "$ctx/"
 
 # Targets: every stage, its description from the "# NAME text" comment above FROM.
 "$MAB" build --call targets "$ctx" >"$WORK/targets.txt" 2>"$WORK/err.txt" || fail "mab build --call targets"
