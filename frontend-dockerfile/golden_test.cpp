@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -139,6 +140,22 @@ std::string history_text(const LoweredImage& image) {
     return out;
 }
 
+// For a case with an error.txt: `attempt` must throw Error(dockerfile) with that text.
+// Returns whether the case expects an error.
+bool check_expected_error(const fs::path& dir, const std::function<void()>& attempt) {
+    if (!fs::exists(dir / "error.txt")) return false;
+    std::string text;
+    try {
+        attempt();
+        FAIL("succeeded, an error was expected");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::dockerfile);
+        text = error_text(e);
+    }
+    check_golden(dir / "error.txt", text);
+    return true;
+}
+
 // The targets list, then the outline: one line each, values Go-quoted.
 std::string outline_text(const ParsedDockerfile& parsed, const LowerRequest& request) {
     std::string out;
@@ -187,18 +204,7 @@ TEST_CASE("lower golden cases") {
             std::shared_ptr<const ParsedDockerfile> parsed =
                 parse(read_file(dir / "Dockerfile"), "Dockerfile");
             LowerRequest request = read_args(dir / "args.txt");
-            if (fs::exists(dir / "error.txt")) {
-                std::string text;
-                try {
-                    lower(*parsed, request);
-                    FAIL("lowering succeeded, an error was expected");
-                } catch (const Error& e) {
-                    CHECK(e.kind() == ErrorKind::dockerfile);
-                    text = error_text(e);
-                }
-                check_golden(dir / "error.txt", text);
-                continue;
-            }
+            if (check_expected_error(dir, [&] { lower(*parsed, request); })) continue;
             LoweredImage image = lower(*parsed, request);
             check_golden(dir / "graph.txt", engine::graph::dump_graph({image.rootfs.vertex()}));
             check_golden(dir / "config.json", pretty_json(oci::to_json(image.config)));
@@ -215,17 +221,7 @@ TEST_CASE("outline golden cases") {
         DYNAMIC_SECTION(dir.filename().string()) {
             std::shared_ptr<const ParsedDockerfile> parsed = parse(read_file(dir / "Dockerfile"), "Dockerfile");
             LowerRequest request = read_args(dir / "args.txt");
-            if (fs::exists(dir / "error.txt")) {
-                std::string text;
-                try {
-                    outline_text(*parsed, request);
-                    FAIL("the outline succeeded, an error was expected");
-                } catch (const Error& e) {
-                    text = error_text(e);
-                }
-                check_golden(dir / "error.txt", text);
-                continue;
-            }
+            if (check_expected_error(dir, [&] { outline_text(*parsed, request); })) continue;
             check_golden(dir / "outline.txt", outline_text(*parsed, request));
         }
     }
