@@ -146,10 +146,18 @@ private:
     // FROM <image>: a base image, resolved for this platform by the caller (a registry,
     // or a named build context).
     StageResult start_from_image(const Stage& stage, const std::string& base, const oci::Platform& platform) {
+        // A name that fails as an image may be a misspelt stage: say so, as BuildKit does.
+        const std::string suggestion = did_you_mean(base, stage_names(m_dockerfile));
         std::optional<oci::ResolvedImage> image;
-        if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
+        try {
+            if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
+        } catch (const Error& e) {
+            if (suggestion.empty()) throw;
+            throw Error(e.kind(), e.what() + suggestion).with_hint(e.hint());
+        }
         if (!image)
-            throw Error(ErrorKind::dockerfile, fmt::format("FROM {}: no base image source was given to resolve it", base));
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("FROM {}: no base image source was given to resolve it{}", base, suggestion));
         if (!image->config.config.on_build.empty())
             throw Error(ErrorKind::dockerfile,
                         fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));
