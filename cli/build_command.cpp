@@ -2,6 +2,7 @@
 
 #include "base/atomic_file.hpp"
 #include "base/termination.hpp"
+#include "cli/build_call.hpp"
 #include "cli/build_request.hpp"
 #include "cli/command.hpp"
 #include "cli/credential_broker.hpp"
@@ -14,6 +15,7 @@ namespace mab::cli {
 int run_build_command(const std::vector<std::string>& args, CommandContext& ctx) {
     std::optional<BuildRequest> request = parse_build_request(args);
     if (!request) return 0;
+    if (request->call.kind != CallRequest::Kind::build) return run_build_call(*request, ctx);
     if (!request->snapshotter && ctx.config.snapshotter)
         request->snapshotter =
             snapshotter::parse_snapshotter_choice(ctx.config.snapshotter->value, ctx.config.snapshotter->origin);

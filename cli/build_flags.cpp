@@ -33,6 +33,8 @@ const std::vector<FlagSpec> k_build_flags{
     {"pull", 0, "", "Always attempt to pull all referenced images (mab always resolves tags anew)", ""},
     {"snapshotter", 0, "string", "How steps keep their filesystems: auto, overlay or native (full copies)",
      "auto, or mab.yaml's snapshotter"},
+    {"call", 0, "string", "What to do: build, or list outline|targets without building (add ,format=json)", "build"},
+    {"print", 0, "string", "Alias of --call, as older buildx named it", ""},
     {"help", 'h', "", "Show this help", ""},
 };
 
@@ -193,6 +195,8 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     r.metadata_file = flags.last("metadata-file").value_or("");
     r.no_cache = flags.flag("no-cache");
     r.pull = flags.flag("pull");
+    for (const char* name : {"print", "call"})
+        if (auto value = flags.last(name)) r.call = parse_call_flag(*value, std::string("--") + name);
     if (auto name = flags.last("snapshotter")) r.snapshotter = snapshotter::parse_snapshotter_choice(*name, "--snapshotter");
 
     std::string progress = flags.last("progress").value_or("auto");

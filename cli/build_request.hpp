@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/call_flag.hpp"
 #include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
 #include "cli/progress_printer.hpp"
@@ -44,6 +45,7 @@ struct BuildRequest {
     std::optional<int64_t> source_date_epoch;
     std::map<std::string, ImageContext> image_contexts;  // by the name FROM uses
     bool pull = false;  // --pull: accepted; mab keeps no image cache, so tags are always resolved anew
+    CallRequest call;   // --call / --print: build (the default), or report on the Dockerfile
 };
 
 // Parses `mab build` arguments; throws Error(usage) naming the flag on bad input.
@@ -60,6 +62,10 @@ struct BuildOutcome {
     int cached = 0;
     std::string snapshotter;  // the one the build used: "overlay" or "native"
 };
+
+// The Dockerfile's text (-f PATH, "-" for stdin), and the name errors show for it.
+std::string read_dockerfile(const BuildRequest& request);
+std::string dockerfile_display_name(const BuildRequest& request);
 
 // Runs the build: read -> parse -> lower per platform -> solve -> assemble -> export.
 // `registry` serves pulls and pushes.

@@ -28,21 +28,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string read_dockerfile(const BuildRequest& r) {
-    if (r.dockerfile == "-") {
-        return read_file("/dev/stdin");
-    }
-    std::error_code ec;
-    if (!fs::is_regular_file(r.dockerfile, ec))
-        throw Error(ErrorKind::usage, fmt::format("failed to read dockerfile: open {}: no such file", r.dockerfile))
-            .with_hint("pass the Dockerfile with -f PATH, or put one in the context directory");
-    return read_file(r.dockerfile);
-}
-
-std::string dockerfile_display_name(const BuildRequest& r) {
-    return r.dockerfile == "-" ? "Dockerfile" : fs::path(r.dockerfile).filename().string();
-}
-
 snapshotter::LayerOptions layer_options_for(const BuildRequest& r) {
     snapshotter::LayerOptions options;
     if (r.output) {
@@ -66,6 +51,21 @@ const char* output_description(exporter::OutputType type) {
 }
 
 } // namespace
+
+std::string read_dockerfile(const BuildRequest& r) {
+    if (r.dockerfile == "-") {
+        return read_file("/dev/stdin");
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(r.dockerfile, ec))
+        throw Error(ErrorKind::usage, fmt::format("failed to read dockerfile: open {}: no such file", r.dockerfile))
+            .with_hint("pass the Dockerfile with -f PATH, or put one in the context directory");
+    return read_file(r.dockerfile);
+}
+
+std::string dockerfile_display_name(const BuildRequest& r) {
+    return r.dockerfile == "-" ? "Dockerfile" : fs::path(r.dockerfile).filename().string();
+}
 
 BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const registry::Settings& registry,
                        SourceRegistry& sources) {

@@ -119,9 +119,9 @@ JsonForm parse_json_array(std::string_view text, std::vector<std::string>& out) 
     rapidjson::Document doc;
     rapidjson::StringStream stream(trimmed.c_str());
     doc.ParseStream<rapidjson::kParseStopWhenDoneFlag>(stream);
+    // Text after the array is ignored, as Go's json.Decoder, which BuildKit uses, reads
+    // one value and stops.
     if (doc.HasParseError() || !doc.IsArray()) return JsonForm::not_json;
-    // Text after the array makes the line shell form (Go's decoder would ignore it).
-    if (stream.Tell() != trimmed.size()) return JsonForm::not_json;
     out.clear();
     for (const rapidjson::Value& v : doc.GetArray()) {
         if (!v.IsString()) return JsonForm::not_strings;

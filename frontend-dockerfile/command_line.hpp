@@ -23,9 +23,10 @@ CommandLine split_command(std::string_view line);
 // What parse_json_array found.
 enum class JsonForm { not_json, strings, not_strings };
 
-// Parses `text` as a JSON array of strings (the exec form). Anything that is not a
-// complete JSON array (with nothing after it) is not_json; an array holding anything
-// but strings is not_strings.
+// Parses `text` as a JSON array of strings (the exec form). Anything that does not
+// start with a complete JSON array is not_json (text after the array is ignored, as
+// BuildKit's Go decoder ignores it); an array holding anything but strings is
+// not_strings.
 JsonForm parse_json_array(std::string_view text, std::vector<std::string>& out);
 
 // Splits on runs of blanks, ignoring quotes (BuildKit's parseStringsWhitespaceDelimited,

@@ -22,7 +22,7 @@ TEST_CASE("split_command separates keyword, leading flags and arguments") {
     CHECK(c.args == "a --not-a-flag");
 }
 
-TEST_CASE("parse_json_array accepts only a complete array of strings") {
+TEST_CASE("parse_json_array accepts an array of strings and ignores what follows it, as Go's decoder does") {
     std::vector<std::string> out;
     CHECK(parse_json_array(R"(["a", "b\u0041"])", out) == JsonForm::strings);
     CHECK(out == std::vector<std::string>{"a", "bA"});
@@ -30,7 +30,11 @@ TEST_CASE("parse_json_array accepts only a complete array of strings") {
     CHECK(out.empty());
     CHECK(parse_json_array(R"(["a", 1])", out) == JsonForm::not_strings);
     CHECK(parse_json_array(R"(['a'])", out) == JsonForm::not_json);
-    CHECK(parse_json_array(R"(["a"] b)", out) == JsonForm::not_json);
+    CHECK(parse_json_array(R"(["a"] b)", out) == JsonForm::strings);
+    CHECK(out == std::vector<std::string>{"a"});
+    CHECK(parse_json_array(R"(["a"] [1])", out) == JsonForm::strings);
+    CHECK(parse_json_array(R"(["a", )", out) == JsonForm::not_json);
+    CHECK(parse_json_array(R"(["a",])", out) == JsonForm::not_json);
     CHECK(parse_json_array("echo [x]", out) == JsonForm::not_json);
 }
 

@@ -20,9 +20,15 @@ namespace mab::dockerfile {
 
 struct ParsedDockerfile;  // parser.hpp
 
+// Also outline.hpp: what `--call outline|targets` reports, without lowering.
+
 // Parses the Dockerfile text. `file_name` is used in error locations ("Dockerfile").
 // Syntax errors throw mab::Error(dockerfile) with a SourceSpan.
 std::shared_ptr<const ParsedDockerfile> parse(const std::string& text, const std::string& file_name);
+
+// What parsing noticed but accepted ("Dockerfile:5: NoEmptyContinuation: …", ignored
+// directives). lower() reports them too.
+const std::vector<std::string>& parse_warnings(const ParsedDockerfile& dockerfile);
 
 // Finds a base image by the name FROM uses (a --build-context NAME=oci-layout://…) for a
 // platform; nullopt if no such name is known.

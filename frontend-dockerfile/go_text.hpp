@@ -9,7 +9,8 @@
 
 namespace mab::dockerfile {
 
-// strconv.Quote: double quotes, with \" \\ \n \t … and \xNN for other control bytes.
+// strconv.Quote: double quotes, with \" \\ \n \t … , \xNN for control bytes and bytes that are
+// not UTF-8, \uNNNN for unprintable runes (C1 controls, non-ASCII spaces, format characters).
 std::string go_quote(std::string_view s);
 
 // fmt's %q of a []string: ["a" "b"].

@@ -1,5 +1,5 @@
 // Data-driven golden tests: one directory per case under testdata/{parse,parse-errors,
-// lower}. MAB_UPDATE_GOLDEN=1 rewrites the expected files (review the diff: expected
+// lower,outline}. MAB_UPDATE_GOLDEN=1 rewrites the expected files (review the diff: expected
 // files are written from the Dockerfile reference, not accepted from the code).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -10,12 +10,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "base/error.hpp"
 #include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/outline.hpp"
 #include "frontend-dockerfile/parser.hpp"
 
 namespace fs = std::filesystem;
@@ -146,6 +149,36 @@ std::string history_text(const LoweredImage& image) {
     return out;
 }
 
+// For a case with an error.txt: `attempt` must throw Error(dockerfile) with that text.
+// Returns whether the case expects an error.
+bool check_expected_error(const fs::path& dir, const std::function<void()>& attempt) {
+    if (!fs::exists(dir / "error.txt")) return false;
+    std::string text;
+    try {
+        attempt();
+        FAIL("succeeded, an error was expected");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::dockerfile);
+        text = error_text(e);
+    }
+    check_golden(dir / "error.txt", text);
+    return true;
+}
+
+// The targets list, then the outline: one line each, values Go-quoted.
+std::string outline_text(const ParsedDockerfile& parsed, const LowerRequest& request) {
+    std::string out;
+    for (const TargetInfo& t : list_targets(parsed))
+        out += fmt::format("target {} default={} base={} platform={} line={} description={}\n", go_quote(t.name),
+                           t.is_default, go_quote(t.base), go_quote(t.platform), t.first_line, go_quote(t.description));
+    Outline outline = dockerfile::outline(parsed, request);
+    out += fmt::format("outline name={} description={}\n", go_quote(outline.name), go_quote(outline.description));
+    for (const OutlineArg& a : outline.args)
+        out += fmt::format("arg {}={} line={} description={}\n", a.name, go_quote(a.value), a.first_line,
+                           go_quote(a.description));
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("parse golden cases") {
@@ -180,18 +213,7 @@ TEST_CASE("lower golden cases") {
             std::shared_ptr<const ParsedDockerfile> parsed =
                 parse(read_file(dir / "Dockerfile"), "Dockerfile");
             LowerRequest request = read_args(dir / "args.txt");
-            if (fs::exists(dir / "error.txt")) {
-                std::string text;
-                try {
-                    lower(*parsed, request);
-                    FAIL("lowering succeeded, an error was expected");
-                } catch (const Error& e) {
-                    CHECK(e.kind() == ErrorKind::dockerfile);
-                    text = error_text(e);
-                }
-                check_golden(dir / "error.txt", text);
-                continue;
-            }
+            if (check_expected_error(dir, [&] { lower(*parsed, request); })) continue;
             LoweredImage image = lower(*parsed, request);
             check_golden(dir / "graph.txt", engine::graph::dump_graph({image.rootfs.vertex()}));
             check_golden(dir / "config.json", pretty_json(oci::to_json(image.config)));
@@ -199,6 +221,17 @@ TEST_CASE("lower golden cases") {
             // Lowering is a pure function of its inputs: a second run gives the same graph.
             LoweredImage again = lower(*parsed, request);
             CHECK(again.rootfs.vertex()->digest() == image.rootfs.vertex()->digest());
+        }
+    }
+}
+
+TEST_CASE("outline golden cases") {
+    for (const fs::path& dir : cases("outline")) {
+        DYNAMIC_SECTION(dir.filename().string()) {
+            std::shared_ptr<const ParsedDockerfile> parsed = parse(read_file(dir / "Dockerfile"), "Dockerfile");
+            LowerRequest request = read_args(dir / "args.txt");
+            if (check_expected_error(dir, [&] { outline_text(*parsed, request); })) continue;
+            check_golden(dir / "outline.txt", outline_text(*parsed, request));
         }
     }
 }

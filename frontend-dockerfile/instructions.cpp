@@ -9,6 +9,7 @@
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/flags.hpp"
 #include "frontend-dockerfile/parser.hpp"
+#include "frontend-dockerfile/word_expansion.hpp"
 #include "base/suggest.hpp"
 
 namespace mab::dockerfile {
@@ -96,7 +97,17 @@ InlineFile inline_file(const RawInstruction& raw, const std::string& word, const
     return InlineFile{named.name, named.chomp ? chomp_heredoc(found->content) : found->content, named.expand};
 }
 
-Instruction parse_copy(const RawInstruction& raw, bool is_add) {
+// BuildKit resolves --from before any variable is known, and refuses a value that
+// expansion would change.
+void check_copy_from(const std::string& from, char escape) {
+    if (from.empty()) return;
+    VariableLookup none = [](const std::string&) { return std::optional<std::string>(); };
+    if (expand_word(from, none, escape) != from)
+        throw fail("variable expansion is not supported for --from, define a new stage with FROM using ARG from "
+                   "global scope as a workaround");
+}
+
+Instruction parse_copy(const RawInstruction& raw, bool is_add, char escape) {
     std::vector<FlagSpec> specs = {{"chown", FlagKind::string},
                                    {"chmod", FlagKind::string},
                                    {"link", FlagKind::boolean}};
@@ -130,6 +141,7 @@ Instruction parse_copy(const RawInstruction& raw, bool is_add) {
             copy.srcs.push_back(std::move(src));
     }
     copy.from = flags.get("from").value_or("");
+    check_copy_from(copy.from, escape);
     copy.chown = flags.get("chown").value_or("");
     copy.chmod = flags.get("chmod").value_or("");
     copy.link = flags.is_set("link");
@@ -149,6 +161,7 @@ Instruction parse_arg(const RawInstruction& raw, char escape) {
         decl.key = word.substr(0, eq);
         if (eq != std::string::npos) decl.value = word.substr(eq + 1);
         if (decl.key.empty()) throw fail("ARG names can not be blank");
+        decl.description = description_for(decl.key, raw.comments);
         arg.args.push_back(std::move(decl));
     }
     return arg;
@@ -163,7 +176,7 @@ Instruction parse_onbuild(const RawInstruction& raw, char escape) {
     if (keyword == "FROM" || keyword == "MAINTAINER")
         throw fail(keyword + " isn't allowed as an ONBUILD trigger");
     // Check the trigger now so a typo is reported here, not in a later build.
-    LogicalLine line{raw.args, raw.span.first_line, raw.span.last_line, raw.heredocs};
+    LogicalLine line{raw.args, raw.span.first_line, raw.span.last_line, raw.heredocs, {}};
     parse_command(parse_raw_instruction(line, raw.span.file), escape);
     // BuildKit keeps a trigger's heredocs in its text, so the trigger can be parsed again.
     std::string expression = raw.args;
@@ -175,8 +188,8 @@ Instruction parse_instruction(const RawInstruction& raw, char escape) {
     const std::string& k = raw.keyword;
     auto no_flags = [&] { parse_flags(k, raw.flags, {}); };
     if (k == "FROM") return parse_from(raw);
-    if (k == "COPY") return parse_copy(raw, false);
-    if (k == "ADD") return parse_copy(raw, true);
+    if (k == "COPY") return parse_copy(raw, false, escape);
+    if (k == "ADD") return parse_copy(raw, true, escape);
     if (k == "ARG") return parse_arg(raw, escape);
     if (k == "ENV") {
         no_flags();

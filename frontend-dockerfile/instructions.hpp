@@ -45,6 +45,7 @@ struct CopyInstruction {
 struct ArgDeclaration {
     std::string key;
     std::optional<std::string> value;  // the default, unexpanded
+    std::string description;           // from the comment above ("# KEY what it does")
 };
 
 struct ArgInstruction {

@@ -7,6 +7,7 @@
 
 #include "base/error.hpp"
 #include "frontend-dockerfile/command_line.hpp"
+#include "frontend-dockerfile/syntax_directive.hpp"
 
 namespace mab::dockerfile {
 
@@ -33,22 +34,25 @@ bool is_comment(std::string_view line) {
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// Matches `#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$`.
+// Go's \s, which BuildKit's directive pattern uses.
+bool is_regexp_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+
+// Matches BuildKit's `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`.
 std::optional<Directive> match_directive(std::string_view line) {
     size_t i = 0;
     if (line.empty() || line[0] != '#') return std::nullopt;
     ++i;
-    while (i < line.size() && is_blank(line[i])) ++i;
+    while (i < line.size() && is_regexp_space(line[i])) ++i;
     size_t name_start = i;
     if (i >= line.size() || !std::isalpha(static_cast<unsigned char>(line[i]))) return std::nullopt;
     while (i < line.size() && std::isalnum(static_cast<unsigned char>(line[i]))) ++i;
     std::string name = to_lower(line.substr(name_start, i - name_start));
-    while (i < line.size() && is_blank(line[i])) ++i;
+    while (i < line.size() && is_regexp_space(line[i])) ++i;
     if (i >= line.size() || line[i] != '=') return std::nullopt;
     ++i;
-    while (i < line.size() && is_blank(line[i])) ++i;
+    while (i < line.size() && is_regexp_space(line[i])) ++i;
     size_t end = line.size();
-    while (end > i && is_blank(line[end - 1])) --end;
+    while (end > i && is_regexp_space(line[end - 1])) --end;
     if (end == i) return std::nullopt;
     return Directive{name, std::string(line.substr(i, end - i)), 0};
 }
@@ -105,6 +109,19 @@ size_t read_heredoc_body(Heredoc& doc, const std::vector<PhysicalLine>& lines, s
                                doc.chomp ? " (leading tabs allowed with <<-)" : ""));
 }
 
+// Comment lines collect above the next instruction (BuildKit's PrevComment, where the
+// description of a stage or an ARG comes from); an empty "#" starts the collection
+// again. Like BuildKit, the text is the line after its first character, trimmed, so an
+// indented comment keeps its "#".
+void note_comment(std::string_view line, std::vector<std::string>& comments) {
+    if (!is_comment(line)) return;
+    std::string text = trim(line.substr(1));
+    if (text.empty())
+        comments.clear();
+    else
+        comments.push_back(std::move(text));
+}
+
 class DirectiveReader {
 public:
     DirectiveReader(LexedFile& out, const std::string& file_name) : m_out(out), m_file(file_name) {}
@@ -126,13 +143,14 @@ public:
         if (d->name == "escape") {
             if (d->value != "\\" && d->value != "`")
                 throw Error(ErrorKind::dockerfile,
-                            fmt::format("invalid escape directive value '{}': must be ` or \\", d->value),
-                            span);
+                            fmt::format("invalid escape token '{}' does not match ` or \\", d->value), span);
             m_out.escape = d->value[0];
         } else if (d->name == "syntax") {
-            m_out.warnings.push_back(fmt::format(
-                "{}:{}: syntax directive '{}' is ignored: mab always uses its built-in Dockerfile frontend",
-                m_file, number, d->value));
+            if (!names_implemented_syntax(d->value))
+                m_out.warnings.push_back(fmt::format(
+                    "{}:{}: syntax directive '{}' is ignored: mab always uses its built-in Dockerfile frontend, "
+                    "which implements docker/dockerfile:1.{}",
+                    m_file, number, d->value, k_implemented_syntax_minor));
         } else {
             m_out.warnings.push_back(
                 fmt::format("{}:{}: check directive is ignored: mab does not run build checks yet", m_file, number));
@@ -154,8 +172,10 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
     DirectiveReader directives(out, file_name);
     std::vector<PhysicalLine> lines = physical_lines(text);
     size_t i = 0;
+    std::vector<std::string> comments;  // comment lines since the last instruction
     while (i < lines.size()) {
         int first = static_cast<int>(i) + 1;
+        note_comment(lines[i].text, comments);
         std::string_view stripped = trim_left(lines[i].text);
         ++i;
         directives.consider(stripped, first);
@@ -178,11 +198,16 @@ LexedFile lex_dockerfile(std::string_view text, const std::string& file_name) {
         int last = static_cast<int>(i);
         if (empty_continuation)
             out.warnings.push_back(fmt::format(
-                "{}:{}: empty continuation line in the instruction starting at line {} "
-                "(BuildKit will reject these in a future release)",
-                file_name, empty_continuation, first));
-        if (trim(line).empty()) continue;
-        LogicalLine logical{std::move(line), first, last, {}};
+                "{}:{}: NoEmptyContinuation: Empty continuation line (empty continuation lines will become "
+                "errors in a future release)",
+                file_name, empty_continuation));
+        // BuildKit makes an instruction of nothing here, and its name is empty.
+        if (trim(line).empty())
+            throw Error(ErrorKind::dockerfile, "unknown instruction: ", SourceSpan{file_name, first, last})
+                .with_hint("the line holds only a line continuation: an escape character at its end with "
+                           "nothing after it");
+        LogicalLine logical{std::move(line), first, last, {}, std::move(comments)};
+        comments.clear();
         if (may_open_heredocs(logical.text)) {
             logical.heredocs = heredocs_in_line(logical.text);
             for (Heredoc& doc : logical.heredocs) i = read_heredoc_body(doc, lines, i, logical, file_name);

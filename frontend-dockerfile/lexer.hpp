@@ -26,6 +26,7 @@ struct LogicalLine {
     int first_line = 0;
     int last_line = 0;
     std::vector<Heredoc> heredocs;
+    std::vector<std::string> comments;  // the comment lines just above, "#" removed
 };
 
 struct LexedFile {
@@ -35,8 +36,9 @@ struct LexedFile {
     std::vector<std::string> warnings;  // "Dockerfile:3: …"
 };
 
-// Splits `text` into logical lines. A bad or repeated directive, or a heredoc the file
-// ends before closing, throws Error(dockerfile) located at its line in `file_name`.
+// Splits `text` into logical lines. A bad or repeated directive, a heredoc the file ends
+// before closing, or a line continuation with nothing after it throws Error(dockerfile)
+// located at its line in `file_name`.
 LexedFile lex_dockerfile(std::string_view text, const std::string& file_name);
 
 } // namespace mab::dockerfile

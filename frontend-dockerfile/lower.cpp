@@ -8,6 +8,7 @@
 
 #include "frontend-dockerfile/build_args.hpp"
 #include "frontend-dockerfile/dockerfile.hpp"
+#include "frontend-dockerfile/from_line.hpp"
 #include "frontend-dockerfile/go_text.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
 #include "frontend-dockerfile/stage_resolver.hpp"
@@ -20,15 +21,6 @@ namespace {
 
 constexpr const char* k_default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// The config FROM scratch starts with (BuildKit's emptyImage).
-oci::ImageConfig empty_image(const oci::Platform& platform) {
-    oci::ImageConfig config;
-    config.platform = platform;
-    config.config.env = {std::string("PATH=") + k_default_path};
-    config.config.working_dir = std::string(1, '/');  // not = "/": g++ 12 -Wrestrict false positive
-    return config;
-}
-
 // BuildKit numbers the steps that make vertices: COPY, ADD, RUN and WORKDIR (plus the
 // FROM of an image).
 int numbered_steps(const Stage& stage) {
@@ -39,15 +31,6 @@ int numbered_steps(const Stage& stage) {
     return total;
 }
 
-oci::Platform parse_stage_platform(const std::string& text) {
-    try {
-        return oci::Platform::parse(text);
-    } catch (const Error& e) {
-        throw Error(ErrorKind::dockerfile, fmt::format("FROM --platform={}: {}", text, e.what()))
-            .with_hint(e.hint());
-    }
-}
-
 class Lowerer final : public LowerContext {
 public:
     Lowerer(const ParsedDockerfile& parsed, const LowerRequest& lower_request)
@@ -56,8 +39,13 @@ public:
             parsed, lower_request, [this](const std::string& name) { m_declared.insert(name); });
     }
 
+    // In BuildKit's order: every FROM line, the target, the COPY --from graph, and then
+    // the stages the target needs.
     LoweredImage run() {
+        for (const Stage& stage : m_dockerfile.stages)
+            m_bases.push_back(resolve_from_line(stage, m_globals, m_dockerfile.escape));
         int target = find_target_stage(m_dockerfile, m_request.target);
+        check_stage_dependencies(m_dockerfile);
         const StageResult& result = lower_stage(target);
         LoweredImage out{result.rootfs, result.config, result.history, m_dockerfile.warnings};
         for (const auto& [key, value] : m_request.labels) out.config.config.labels[key] = value;
@@ -94,9 +82,11 @@ public:
                                                     "from an image is not supported yet",
                                                     value),
                                         value, stage_names(m_dockerfile)));
-        if (*index == current.index)
+        // BuildKit builds stages in file order, so a later stage is not there yet.
+        if (*index >= current.index)
             throw Error(ErrorKind::dockerfile,
-                        fmt::format("circular dependency detected on stage: {}", current.display_name()));
+                        fmt::format("cannot copy from stage \"{}\", it needs to be defined before current stage \"{}\"",
+                                    value, current.display_name()));
         return lower_stage(*index);
     }
 
@@ -132,23 +122,11 @@ private:
         return std::move(state.result);
     }
 
-    // FROM --platform, expanded with the global ARGs; nullopt when not given or empty.
-    std::optional<oci::Platform> stage_platform(const Stage& stage) const {
-        if (!stage.from.platform) return std::nullopt;
-        std::string text = expand_word(*stage.from.platform, m_globals.lookup(), m_dockerfile.escape);
-        if (text.empty()) return std::nullopt;
-        return parse_stage_platform(text);
-    }
-
     // FROM: another stage, scratch, a named local context or an image.
     StageResult start_stage(const Stage& stage) {
         try {
-            char escape = m_dockerfile.escape;
-            std::string base = expand_word(stage.from.base, m_globals.lookup(), escape);
-            if (base.empty())
-                throw Error(ErrorKind::dockerfile,
-                            fmt::format("base name ({}) should not be blank", stage.from.base));
-            std::optional<oci::Platform> platform = stage_platform(stage);
+            const std::string& base = m_bases[static_cast<size_t>(stage.index)].base;
+            const std::optional<oci::Platform>& platform = m_bases[static_cast<size_t>(stage.index)].platform;
             if (std::optional<int> parent = find_earlier_stage(m_dockerfile, base, stage.index)) {
                 StageResult result = lower_stage(*parent);
                 // ONBUILD triggers do not carry over from a base stage (BuildKit).
@@ -177,7 +155,8 @@ private:
     // A stage replaced by the named context of its name: its instructions are not run.
     StageResult start_from_context(const Stage& stage) {
         try {
-            const oci::Platform platform = stage_platform(stage).value_or(m_request.target_platform);
+            const oci::Platform platform =
+                m_bases[static_cast<size_t>(stage.index)].platform.value_or(m_request.target_platform);
             if (named_context(stage.name, NamedContext::Kind::local_dir))
                 return start_from_local(stage, stage.name, platform);
             return start_from_image(stage, stage.name, platform);
@@ -234,10 +213,18 @@ private:
     // FROM <image>: a base image, resolved for this platform by the caller (a registry,
     // or a named build context).
     StageResult start_from_image(const Stage& stage, const std::string& base, const oci::Platform& platform) {
+        // A name that fails as an image may be a misspelt stage: say so, as BuildKit does.
+        const std::string suggestion = did_you_mean(base, stage_names(m_dockerfile));
         std::optional<oci::ResolvedImage> image;
-        if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
+        try {
+            if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
+        } catch (const Error& e) {
+            if (suggestion.empty()) throw;
+            throw Error(e.kind(), e.what() + suggestion).with_hint(e.hint());
+        }
         if (!image)
-            throw Error(ErrorKind::dockerfile, fmt::format("FROM {}: no base image source was given to resolve it", base));
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("FROM {}: no base image source was given to resolve it{}", base, suggestion));
         if (!image->config.config.on_build.empty())
             throw Error(ErrorKind::dockerfile,
                         fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));
@@ -297,6 +284,7 @@ private:
     const ParsedDockerfile& m_dockerfile;
     const LowerRequest& m_request;
     Variables m_globals;
+    std::vector<StageBase> m_bases;  // each stage's FROM, expanded
     std::set<std::string> m_declared;
     std::map<int, StageResult> m_done;
     std::vector<int> m_in_progress;
@@ -305,6 +293,14 @@ private:
 };
 
 } // namespace
+
+oci::ImageConfig empty_image(const oci::Platform& platform) {
+    oci::ImageConfig config;
+    config.platform = platform;
+    config.config.env = {std::string("PATH=") + k_default_path};
+    config.config.working_dir = std::string(1, '/');  // not = "/": g++ 12 -Wrestrict false positive
+    return config;
+}
 
 LoweredImage lower(const ParsedDockerfile& dockerfile, const LowerRequest& request) {
     return Lowerer(dockerfile, request).run();

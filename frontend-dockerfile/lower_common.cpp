@@ -18,6 +18,42 @@ int decimal_digits(int n) {
     return digits;
 }
 
+// BuildKit's platformFromEnv: the platform the stage's TARGET* variables name, if any.
+std::optional<oci::Platform> target_from_variables(const Variables& variables) {
+    oci::Platform p;
+    bool set = false;
+    for (const auto& [name, value] : variables.items()) {
+        if (name == "TARGETPLATFORM") {
+            try {
+                return oci::Platform::parse(value);
+            } catch (const Error&) {
+                continue;
+            }
+        }
+        if (name == "TARGETOS" || name == "TARGETARCH" || name == "TARGETVARIANT") {
+            (name == "TARGETOS" ? p.os : name == "TARGETARCH" ? p.architecture : p.variant) = value;
+            set = true;
+        }
+    }
+    if (!set) return std::nullopt;
+    return p;
+}
+
+// BuildKit's formatTargetPlatform: "->arm/v7" after a step's platform when the stage
+// builds for another one (a stage FROM --platform=$BUILDPLATFORM that declared the
+// TARGET* ARGs), "->windows/amd64" when the OS differs too.
+std::string cross_target_suffix(const oci::Platform& base, const Variables& variables) {
+    std::optional<oci::Platform> target = target_from_variables(variables);
+    if (!target) return "";
+    if (target->os.empty()) target->os = base.os;
+    if (target->architecture.empty()) target->architecture = base.architecture;
+    oci::Platform p = target->normalized();
+    if (p.os == base.os && p.architecture != base.architecture)
+        return "->" + p.architecture + (p.variant.empty() ? "" : "/" + p.variant);
+    if (p.os != base.os) return "->" + p.str();
+    return "";
+}
+
 } // namespace
 
 std::string step_description(StageState& stage, const Command& command, char escape, StepText mode) {
@@ -25,7 +61,9 @@ std::string step_description(StageState& stage, const Command& command, char esc
     // written when expansion fails) and the keyword upper-cased.
     std::string text = command.original;
     try {
-        if (mode == StepText::expanded) text = expand_word(command.original, stage.lookup(), escape);
+        LexOptions options;
+        options.keep_quotes = options.keep_unset = mode == StepText::quotes_kept;
+        text = expand_word(command.original, stage.lookup(), escape, options);
     } catch (const Error&) {
     }
     size_t space = text.find(' ');
@@ -33,7 +71,10 @@ std::string step_description(StageState& stage, const Command& command, char esc
     if (stage.steps_total == 0) return text;
     ++stage.steps_done;
     std::string prefix = "[";
-    if (stage.show_platform) prefix += stage.result.config.platform.str() + " ";
+    if (stage.show_platform) {
+        const oci::Platform& platform = stage.result.config.platform;
+        prefix += platform.str() + cross_target_suffix(platform, stage.result.variables) + " ";
+    }
     if (stage.show_stage_name) prefix += stage.stage.display_name() + " ";
     prefix += fmt::format("{:>{}}/{}] ", stage.steps_done, decimal_digits(stage.steps_total),
                           stage.steps_total);

@@ -20,6 +20,9 @@ struct StageResult {
     // rootfs is a --build-context directory read as it is: COPY --from gives its files
     // root's ownership, as copies from the build context get.
     bool local_directory = false;
+    // The ARGs declared in this stage and the stages it is based on, base first (RUN's
+    // history shows them with their values, as BuildKit does).
+    std::vector<std::string> arg_names;
 };
 
 // The stage being lowered.
@@ -52,10 +55,16 @@ public:
     virtual const Variables& global_args() const = 0;
 };
 
+// The config FROM scratch starts with (BuildKit's emptyImage): PATH and WorkingDir "/".
+oci::ImageConfig empty_image(const oci::Platform& platform);
+
 // Progress name of the next numbered step, BuildKit style: "[build 2/3] COPY a /b/"
-// (original text with variables expanded, keyword upper-cased).
-// RUN's text is shown as written: its shell expands it, not the frontend (BuildKit).
-enum class StepText { expanded, verbatim };
+// (original text with variables expanded, keyword upper-cased). A RUN keeps its quotes
+// and the variables its stage does not set, as BuildKit names it.
+enum class StepText {
+    expanded,     // COPY, ADD, WORKDIR: variables expanded, quotes removed
+    quotes_kept,  // RUN: set variables expanded, quotes and unset variables as written
+};
 std::string step_description(StageState& stage, const Command& command, char escape,
                              StepText text = StepText::expanded);
 

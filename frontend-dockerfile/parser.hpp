@@ -22,13 +22,20 @@ struct RawInstruction {
                                                     // instructions that accept one
     std::string original;                           // the whole logical line, trimmed
     std::vector<Heredoc> heredocs;                  // RUN, COPY, ADD (and ONBUILD of them)
+    std::vector<std::string> comments;              // comment lines just above
     SourceSpan span;
 };
+
+// BuildKit's getComment: the text after "<name> " of the first comment line that starts
+// so, which is how a stage or an ARG gets its description
+// ("# build compiles the binary" above "FROM golang AS build"); "" when none does.
+std::string description_for(const std::string& name, const std::vector<std::string>& comments);
 
 // A FROM and the instructions up to the next FROM.
 struct Stage {
     int index = 0;
     std::string name;          // lower-case "AS" name, or empty
+    std::string description;   // from the comment above FROM (description_for)
     FromInstruction from;
     Command from_command;      // the FROM itself (for its span and text)
     std::vector<Command> commands;
@@ -52,8 +59,8 @@ struct ParsedDockerfile {
 RawInstruction parse_raw_instruction(const LogicalLine& line, const std::string& file_name);
 
 // A stable text dump of the raw instructions (escape, directives, warnings, then one
-// line per instruction with its line span, keyword, flags and args or JSON, and one
-// indented line per heredoc).
+// line per instruction with its line span, keyword, flags and args or JSON, and
+// indented lines for the comments above it and its heredocs).
 std::string dump_syntax(const ParsedDockerfile& dockerfile);
 
 } // namespace mab::dockerfile

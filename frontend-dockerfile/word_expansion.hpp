@@ -1,7 +1,10 @@
 // Shell-style word expansion as BuildKit's shell.Lex does it for Dockerfile instructions:
-// $v, ${v}, ${v:-w}, ${v-w}, ${v:+w}, ${v+w}, ${v:?msg}, ${v?msg}; single quotes are
+// $v and ${v}; ${v:-w}, ${v-w}, ${v:+w}, ${v+w}, ${v:?msg}, ${v?msg}; ${v#p}, ${v##p},
+// ${v%p}, ${v%%p} (shortest/longest prefix/suffix removed); ${v/p/r}, ${v//p/r} (first
+// or every match replaced), with shell_pattern.hpp's wildcards. Single quotes are
 // literal; double quotes keep spaces and expand $; the escape character (\ or `) quotes
-// the next character. Nothing is executed: no command substitution, no globbing.
+// the next character. Input is read a rune at a time as Go does (an invalid UTF-8 byte
+// becomes U+FFFD). Nothing is executed: no command substitution, no globbing.
 #pragma once
 
 #include <functional>
@@ -27,8 +30,9 @@ struct LexOptions {
 };
 
 // Expands `word` to one string (quotes removed, spaces kept), as COPY, ENV, WORKDIR, …
-// do. Syntax errors and ${v?msg} on an unset v throw Error(dockerfile)
-// "failed to process \"<word>\": <reason>" (the word quoted as Go's %q) without a location.
+// do. Syntax errors, bad patterns and ${v?msg} on an unset v throw Error(dockerfile)
+// "failed to process \"<word>\": <reason>" (the word quoted as Go's %q) without a
+// location; the reasons are BuildKit's words.
 std::string expand_word(std::string_view word, const VariableLookup& lookup, char escape,
                         const LexOptions& options = {});
 
