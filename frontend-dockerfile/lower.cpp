@@ -214,7 +214,10 @@ private:
     // or a named build context).
     StageResult start_from_image(const Stage& stage, const std::string& base, const oci::Platform& platform) {
         // A name that fails as an image may be a misspelt stage: say so, as BuildKit does.
-        const std::string suggestion = did_you_mean(base, stage_names(m_dockerfile));
+        // (Not the name itself: a stage a named context replaced has exactly this name.)
+        std::vector<std::string> stages = stage_names(m_dockerfile);
+        std::erase(stages, base);
+        const std::string suggestion = did_you_mean(base, stages);
         std::optional<oci::ResolvedImage> image;
         try {
             if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
