@@ -47,6 +47,14 @@ std::string url_filename(const std::string& url) {
     return base;
 }
 
+// The URL as progress shows it: without "user:password@".
+std::string url_without_credentials(const std::string& url) {
+    size_t authority = url.find("://") + 3;
+    size_t at = url.find('@', authority);
+    if (at == std::string::npos || at > url.find_first_of("/?#", authority)) return url;
+    return url.substr(0, authority) + url.substr(at + 1);
+}
+
 // ADD --checksum: a sha256 digest (what the download is hashed with).
 std::optional<oci::Digest> parse_checksum(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -150,7 +158,7 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
             // Downloaded as one file and copied like a context file, never extracted (BuildKit).
             std::string filename = url_filename(src);
             inputs.push_back(engine::graph::State::http(engine::graph::HttpSource{src, checksum, filename},
-                                                        engine::graph::VertexMeta{src, command.span}));
+                                                        engine::graph::VertexMeta{url_without_credentials(src), command.span}));
             action.source_input = static_cast<int>(inputs.size());
             action.src = "/" + filename;
             action.dest = dest_path;
