@@ -76,12 +76,7 @@ public:
         const std::string name = index ? m_dockerfile.stages[static_cast<size_t>(*index)].name : value;
         if (const NamedContext* local = named_context(name, NamedContext::Kind::local_dir))
             return local_directory(name, *local);
-        if (!index)
-            throw Error(ErrorKind::dockerfile,
-                        with_suggestion(fmt::format("COPY --from={}: no stage has that name, and copying "
-                                                    "from an image is not supported yet",
-                                                    value),
-                                        value, stage_names(m_dockerfile)));
+        if (!index) return copy_source_image(value);
         // BuildKit builds stages in file order, so a later stage is not there yet.
         if (*index >= current.index)
             throw Error(ErrorKind::dockerfile,
@@ -91,6 +86,33 @@ public:
     }
 
 private:
+    // COPY --from=<image>: what no stage or local context names is an image (a registry
+    // reference or a docker-image:// / oci-layout:// context), resolved like FROM for the
+    // target platform (BuildKit gives such a source no platform of its own). A name close
+    // to a stage's is more likely a typo than an image, so a failure suggests the stage.
+    const StageResult& copy_source_image(const std::string& name) {
+        auto it = m_copy_images.find(name);
+        if (it != m_copy_images.end()) return it->second;
+        std::optional<oci::ResolvedImage> image;
+        try {
+            if (m_request.resolve_image) image = m_request.resolve_image(name, m_request.target_platform);
+        } catch (const Error& e) {
+            throw Error(e.kind(), with_suggestion(fmt::format("COPY --from={}: no stage has that name, and as an "
+                                                              "image: {}",
+                                                              name, e.what()),
+                                                  name, stage_names(m_dockerfile)))
+                .with_hint(e.hint());
+        }
+        if (!image)
+            throw Error(ErrorKind::dockerfile,
+                        with_suggestion(fmt::format("COPY --from={}: no stage has that name, and no image source "
+                                                    "was given to resolve it as an image",
+                                                    name),
+                                        name, stage_names(m_dockerfile)));
+        StageResult result = image_stage(name, *image, std::nullopt);
+        return m_copy_images.emplace(name, std::move(result)).first->second;
+    }
+
     const StageResult& lower_stage(int index) {
         if (auto it = m_done.find(index); it != m_done.end()) return it->second;
         const Stage& stage = m_dockerfile.stages[static_cast<size_t>(index)];
@@ -231,12 +253,19 @@ private:
         if (!image->config.config.on_build.empty())
             throw Error(ErrorKind::dockerfile,
                         fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));
+        return image_stage(base, *image, stage.from_command.span);
+    }
+
+    // A resolved image as a stage: its layers as the rootfs, its config, its history.
+    static StageResult image_stage(const std::string& base, const oci::ResolvedImage& resolved,
+                                   std::optional<SourceSpan> span) {
+        const oci::ResolvedImage* image = &resolved;
         StageResult result;
         engine::graph::ImageSource source{image->manifest.digest, image->layers, image->config.diff_ids};
         result.rootfs = engine::graph::State::image(
             std::move(source), engine::graph::VertexMeta{fmt::format("[internal] load image {} ({})", base,
                                                                       image->config.platform.str()),
-                                                         stage.from_command.span});
+                                                         std::move(span)});
         result.config = image->config;
         result.config.diff_ids.clear();
         std::vector<oci::HistoryEntry> history = std::move(result.config.history);
@@ -293,6 +322,7 @@ private:
     std::vector<int> m_in_progress;
     std::optional<engine::graph::State> m_context;
     std::map<std::string, StageResult> m_local_directories;  // COPY --from=<named local context>
+    std::map<std::string, StageResult> m_copy_images;        // COPY --from=<image>, by name
 };
 
 } // namespace

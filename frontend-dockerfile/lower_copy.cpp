@@ -4,6 +4,9 @@
 // apply to it unchanged.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "frontend-dockerfile/go_text.hpp"
 #include "frontend-dockerfile/image_paths.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
@@ -20,6 +23,51 @@ bool is_url(const std::string& src) { return starts_with(src, "http://") || star
 bool is_git(const std::string& src) {
     return starts_with(src, "git://") || starts_with(src, "git@") || starts_with(src, "github.com/") ||
            (is_url(src) && src.size() > 4 && src.compare(src.size() - 4, 4, ".git") == 0);
+}
+
+// The name an ADD <url> file gets (BuildKit: path.Base of the URL's decoded path, else
+// "__unnamed__"); the destination renames it when it does not end with "/".
+std::string url_filename(const std::string& url) {
+    size_t path_start = url.find('/', url.find("://") + 3);
+    std::string path = path_start == std::string::npos ? "" : url.substr(path_start);
+    path = path.substr(0, path.find_first_of("?#"));
+    std::string decoded;
+    for (size_t i = 0; i < path.size(); ++i) {
+        if (path[i] == '%' && i + 2 < path.size() && std::isxdigit(static_cast<unsigned char>(path[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(path[i + 2]))) {
+            decoded += static_cast<char>(std::stoi(path.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            decoded += path[i];
+        }
+    }
+    while (!decoded.empty() && decoded.back() == '/') decoded.pop_back();
+    std::string base = decoded.substr(decoded.find_last_of('/') + 1);
+    if (base.empty() || base == "." || base == ".." || base.find('\0') != std::string::npos) return "__unnamed__";
+    return base;
+}
+
+// The URL as progress shows it: without "user:password@".
+std::string url_without_credentials(const std::string& url) {
+    size_t authority = url.find("://") + 3;
+    size_t at = url.find('@', authority);
+    if (at == std::string::npos || at > url.find_first_of("/?#", authority)) return url;
+    return url.substr(0, authority) + url.substr(at + 1);
+}
+
+// ADD --checksum: a sha256 digest (what the download is hashed with).
+std::optional<oci::Digest> parse_checksum(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    oci::Digest digest;
+    try {
+        digest = oci::Digest::parse(text);
+    } catch (const Error& e) {
+        throw Error(ErrorKind::dockerfile, fmt::format("ADD --checksum={}: {}", text, e.what()));
+    }
+    if (digest.algorithm() != "sha256")
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("ADD --checksum={}: only sha256 checksums are supported", text));
+    return digest;
 }
 
 // --chmod takes an octal mode up to 07777.
@@ -67,11 +115,13 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
             throw Error(ErrorKind::dockerfile, fmt::format("COPY {}: source can't be a URL for COPY (use ADD)", src));
         if (copy.is_add && is_git(src))
             throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: git sources are not supported yet", src));
-        if (copy.is_add && is_url(src))
-            throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: remote URLs are not supported yet", src));
     }
-    if (!copy.checksum.empty())
+    const std::string checksum_text = expand_word(copy.checksum, lookup, escape);
+    if (!checksum_text.empty() && (srcs.size() != 1 || !copy.inline_files.empty()))
+        throw Error(ErrorKind::dockerfile, "ADD --checksum can't be specified for multiple sources");
+    if (!checksum_text.empty() && !is_url(srcs.front()))
         throw Error(ErrorKind::dockerfile, "ADD --checksum can't be specified for non-HTTP(S) sources");
+    std::optional<oci::Digest> checksum = parse_checksum(checksum_text);
 
     bool dest_is_dir = dest.empty() || dest == "." || dest.back() == '/';
     if (srcs.size() + copy.inline_files.size() > 1 && !dest_is_dir)
@@ -88,13 +138,15 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     std::optional<uint32_t> chmod;
     if (std::string mode = expand_word(copy.chmod, lookup, escape); !mode.empty()) chmod = parse_chmod(mode);
 
+    // Input 1 is where paths are read (the context or --from); each URL and heredoc
+    // source adds an input of its own.
     std::vector<engine::graph::State> inputs;
     bool from_stage = false;
     if (std::string from = expand_word(copy.from, lookup, escape); !from.empty()) {
         const StageResult& source = context.copy_source_stage(from, stage.stage);
         inputs.push_back(source.rootfs);
         from_stage = !source.local_directory;
-    } else if (!srcs.empty()) {
+    } else if (std::any_of(srcs.begin(), srcs.end(), [](const std::string& src) { return !is_url(src); })) {
         inputs.push_back(context.build_context());
     }
 
@@ -102,6 +154,21 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     op.created_dir_mtime = created_dir_mtime(context.request());
     for (const std::string& src : srcs) {
         engine::graph::CopyAction action;
+        if (is_url(src)) {
+            // Downloaded as one file and copied like a context file, never extracted (BuildKit).
+            std::string filename = url_filename(src);
+            inputs.push_back(engine::graph::State::http(engine::graph::HttpSource{src, checksum, filename},
+                                                        engine::graph::VertexMeta{url_without_credentials(src), command.span}));
+            action.source_input = static_cast<int>(inputs.size());
+            action.src = "/" + filename;
+            action.dest = dest_path;
+            action.dest_is_dir = dest_is_dir;
+            action.allow_wildcard = false;
+            action.chown = chown;
+            action.chmod = chmod;
+            op.actions.emplace_back(std::move(action));
+            continue;
+        }
         action.source_input = 1;
         action.src = clean_path("/" + src);  // context paths are relative to its root
         action.dest = dest_path;

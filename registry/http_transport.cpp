@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <ctime>
 #include <exception>
 #include <mutex>
 
@@ -175,7 +176,22 @@ const std::string& default_ca_bundle() {
 } // namespace
 
 std::string url_for_message(std::string_view url) {
-    return std::string(url.substr(0, url.find('?')));
+    std::string shown(url.substr(0, url.find('?')));
+    // "https://user:secret@host/…": credentials never enter a message.
+    size_t authority = shown.find("://");
+    if (authority != std::string::npos) {
+        authority += 3;
+        size_t at = shown.find('@', authority);
+        if (at != std::string::npos && at < shown.find('/', authority)) shown.erase(authority, at + 1 - authority);
+    }
+    return shown;
+}
+
+std::optional<int64_t> parse_http_date(const std::string& text) {
+    struct tm tm {};
+    const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end == nullptr || *end != '\0') return std::nullopt;
+    return static_cast<int64_t>(::timegm(&tm));
 }
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {

@@ -97,6 +97,10 @@ private:
 // A URL with its query removed, for messages (upload URLs carry opaque state).
 std::string url_for_message(std::string_view url);
 
+// An HTTP date (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") as seconds since
+// the epoch; nullopt when it does not read as one.
+std::optional<int64_t> parse_http_date(const std::string& text);
+
 class HttpTransport {
 public:
     HttpTransport();

@@ -32,11 +32,9 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
         if (value.size() > 9) return std::chrono::seconds(999'999'999);
         return std::chrono::seconds(std::stoll(std::string(value)));
     }
-    std::string text(value);
-    struct tm tm {};
-    const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end == nullptr || *end != '\0') return std::nullopt;
-    std::time_t when = ::timegm(&tm);
+    std::optional<int64_t> date = parse_http_date(std::string(value));
+    if (!date) return std::nullopt;
+    std::time_t when = static_cast<std::time_t>(*date);
     return std::chrono::seconds(when > now ? when - now : 0);
 }
 

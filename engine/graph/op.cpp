@@ -70,6 +70,9 @@ std::string describe_op(const Op& op) {
                 return fmt::format("exec(args=[{}] env=[{}] cwd={} user={} platform={} network={})", args, env,
                                    quote(o.cwd), quote(o.user), quote(o.platform.str()),
                                    o.network == NetworkMode::none ? "none" : "host");
+            } else if constexpr (std::is_same_v<T, HttpSource>) {
+                return fmt::format("http(url={} checksum={} filename={})", quote(o.url),
+                                   o.checksum ? o.checksum->str() : std::string("-"), quote(o.filename));
             } else if constexpr (std::is_same_v<T, LocalSource>) {
                 std::string excludes;
                 for (const std::string& p : o.exclude_patterns)

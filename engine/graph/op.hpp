@@ -36,6 +36,16 @@ struct LocalSource {
     bool operator==(const LocalSource&) const = default;
 };
 
+// A file downloaded over HTTP(S) (ADD <url>): a tree holding only /<filename>, mode
+// 0600, its mtime the response's Last-Modified (else 0), as BuildKit's HTTP source.
+// With a checksum the bytes must hash to it. Never extracted.
+struct HttpSource {
+    std::string url;
+    std::optional<oci::Digest> checksum;  // ADD --checksum=sha256:…
+    std::string filename;                 // the URL path's last element, or "__unnamed__"
+    bool operator==(const HttpSource&) const = default;
+};
+
 enum class NetworkMode { host, none };
 
 // A process run in the sandbox on a copy of input 0 (RUN). The platform says which
@@ -109,7 +119,7 @@ struct FileOp {
     bool operator==(const FileOp&) const = default;
 };
 
-using Op = std::variant<ScratchSource, ImageSource, LocalSource, FileOp, ExecOp>;
+using Op = std::variant<ScratchSource, ImageSource, LocalSource, HttpSource, FileOp, ExecOp>;
 
 // One line that names the op and all its semantic fields in a fixed order; it is both
 // the graph dump format and (with the inputs' digests) what the vertex digest hashes.

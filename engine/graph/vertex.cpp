@@ -45,6 +45,11 @@ State State::image(ImageSource source, VertexMeta meta) {
                                                 std::move(meta)));
 }
 
+State State::http(HttpSource source, VertexMeta meta) {
+    return State(std::make_shared<const Vertex>(std::move(source), std::vector<VertexRef>{},
+                                                std::move(meta)));
+}
+
 State State::file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const {
     std::vector<VertexRef> inputs{m_vertex};
     for (const State& s : sources) inputs.push_back(s.vertex());

@@ -71,3 +71,19 @@ TEST_CASE("dump_graph numbers vertices in dependency order and shares equal ones
           "   # [stage-0 1/1] COPY a /a\n"
           "roots: v3 v3\n");
 }
+
+TEST_CASE("an HTTP source's digest covers its URL, checksum and file name") {
+    const std::string url = "https://example.com/a.tar.gz";
+    mab::oci::Digest sum = mab::oci::sha256_of("a");
+    State plain = State::http(HttpSource{url, std::nullopt, "a.tar.gz"}, VertexMeta{"one", {}});
+    CHECK(plain.vertex()->digest() ==
+          State::http(HttpSource{url, std::nullopt, "a.tar.gz"}, VertexMeta{"two", {}}).vertex()->digest());
+    CHECK(plain.vertex()->digest() !=
+          State::http(HttpSource{url + "x", std::nullopt, "a.tar.gz"}).vertex()->digest());
+    CHECK(plain.vertex()->digest() != State::http(HttpSource{url, sum, "a.tar.gz"}).vertex()->digest());
+    CHECK(State::http(HttpSource{url, sum, "a.tar.gz"}).vertex()->digest() !=
+          State::http(HttpSource{url, mab::oci::sha256_of("b"), "a.tar.gz"}).vertex()->digest());
+    CHECK(plain.vertex()->digest() != State::http(HttpSource{url, std::nullopt, "b"}).vertex()->digest());
+    CHECK(describe_op(plain.vertex()->op()) ==
+          "http(url=\"https://example.com/a.tar.gz\" checksum=- filename=\"a.tar.gz\")");
+}

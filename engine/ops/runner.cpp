@@ -12,6 +12,7 @@
 #include "engine/ops/exec_op.hpp"
 #include "engine/ops/file_op.hpp"
 #include "engine/ops/context_filter.hpp"
+#include "engine/ops/http_source.hpp"
 #include "engine/ops/image_source.hpp"
 
 namespace mab::engine {
@@ -37,7 +38,8 @@ Runner::Runner(RunnerConfig config) : m_config(std::move(config)) {
 
 bool Runner::reports_progress(const graph::Vertex& vertex) const {
     return std::holds_alternative<graph::FileOp>(vertex.op()) || std::holds_alternative<graph::ExecOp>(vertex.op()) ||
-           std::holds_alternative<graph::ImageSource>(vertex.op());
+           std::holds_alternative<graph::ImageSource>(vertex.op()) ||
+           std::holds_alternative<graph::HttpSource>(vertex.op());
 }
 
 Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
@@ -59,6 +61,8 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 return run_image(vertex, op);
             } else if constexpr (std::is_same_v<T, graph::LocalSource>) {
                 return run_local(op);
+            } else if constexpr (std::is_same_v<T, graph::HttpSource>) {
+                return run_http(vertex, op);
             } else {
                 return run_file(vertex, op, inputs);
             }
@@ -75,6 +79,11 @@ Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& ima
         ref.layers = ops::unpack_image(image, vertex.digest(), vertex.meta().description, *m_config.store,
                                        m_config.fetch_image_blobs, ref.rootfs);
     });
+}
+
+Ref Runner::run_http(const graph::Vertex& vertex, const graph::HttpSource& source) {
+    return build_snapshot(vertex, nullptr,
+                          [&](Ref& ref) { ops::download_http_source(source, m_http, ref.rootfs); });
 }
 
 Ref Runner::run_local(const graph::LocalSource& source) const {

@@ -5,7 +5,8 @@
 //  - FileOp and ExecOp: a snapshot keyed by the vertex digest, prepared over input 0,
 //    changed by the op (ops/file_op.hpp, ops/exec_op.hpp) and its difference to input 0
 //    as one layer (none when nothing changed);
-//  - ImageSource: a snapshot with the image's layers applied (ops/image_source.hpp).
+//  - ImageSource: a snapshot with the image's layers applied (ops/image_source.hpp);
+//  - HttpSource: a snapshot holding the one downloaded file (ops/http_source.hpp).
 #pragma once
 
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "emu/qemu_version.hpp"
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
+#include "registry/http_transport.hpp"
 #include "snapshotter/layer.hpp"
 #include "snapshotter/snapshotter.hpp"
 
@@ -55,6 +57,7 @@ private:
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
+    Ref run_http(const graph::Vertex& vertex, const graph::HttpSource& source);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
     // A new snapshot over input 0, changed by `change`, diffed into a layer.
@@ -66,6 +69,7 @@ private:
 
     RunnerConfig m_config;
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
+    registry::HttpTransport m_http;     // ADD <url> downloads
 };
 
 } // namespace mab::engine

@@ -17,6 +17,7 @@ export MAB_ROOT="$WORK/root"
 export MAB_CONFIG="$WORK/mab.yaml"
 cleanup() {
   stop_registry_bed
+  stop_file_server
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -206,6 +207,29 @@ bed_raw_manifest() { skopeo inspect --raw --tls-verify=false "docker://$1"; }
 # PLATFORMS is a comma list (Debian's busybox-static for each, via
 # scripts/make-busybox-base.sh) or "host" (the host's own busybox with sh and uname).
 # Further arguments go to skopeo copy (e.g. --dest-creds USER:PASSWORD).
+# A static HTTP server on 127.0.0.1 serving $1 (Last-Modified = each file's mtime):
+# sets FILE_SERVER (http://127.0.0.1:PORT) and FILE_SERVER_LOG (request paths, a line each).
+start_file_server() {
+  need python3
+  local dir=$1 state
+  state=$(mktemp -d "$WORK/http.XXXXXX")
+  mkfifo "$state/stdin"
+  FILE_SERVER_LOG="$state/requests.log"
+  python3 "$REPO_DIR/tests/http/file_server.py" --dir "$dir" --ready "$state/port" --log "$FILE_SERVER_LOG" \
+    <"$state/stdin" 2>"$state/server.err" &
+  FILE_SERVER_PID=$!
+  exec {FILE_SERVER_STDIN}>"$state/stdin"  # the server runs until this closes
+  for _ in $(seq 100); do [[ -s "$state/port" ]] && break; kill -0 "$FILE_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  [[ -s "$state/port" ]] || { cat "$state/server.err" >&2; fail "the HTTP file server did not start"; }
+  FILE_SERVER="http://127.0.0.1:$(cat "$state/port")"
+}
+stop_file_server() {
+  [[ -n "${FILE_SERVER_PID:-}" ]] || return 0
+  exec {FILE_SERVER_STDIN}>&-
+  wait "$FILE_SERVER_PID" 2>/dev/null || true
+  FILE_SERVER_PID=
+}
+
 bed_push_busybox() {
   local ref=$1 platforms=$2 dir
   shift 2
