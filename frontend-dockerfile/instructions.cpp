@@ -8,6 +8,7 @@
 
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/flags.hpp"
+#include "frontend-dockerfile/healthcheck.hpp"
 #include "frontend-dockerfile/parser.hpp"
 #include "base/suggest.hpp"
 
@@ -239,15 +240,7 @@ Instruction parse_instruction(const RawInstruction& raw, char escape) {
         return VolumeInstruction{volumes};
     }
     if (k == "ONBUILD") return parse_onbuild(raw, escape);
-    if (k == "HEALTHCHECK") {
-        parse_flags(k, raw.flags,
-                    {{"interval", FlagKind::string},
-                     {"timeout", FlagKind::string},
-                     {"start-period", FlagKind::string},
-                     {"start-interval", FlagKind::string},
-                     {"retries", FlagKind::string}});
-        return HealthcheckInstruction{raw.args};
-    }
+    if (k == "HEALTHCHECK") return parse_healthcheck(raw);
     std::string written = split_command(raw.original).keyword;
     throw fail(with_suggestion("unknown instruction: " + written, written, known_instructions()));
 }

@@ -10,6 +10,7 @@
 
 #include "base/error.hpp"
 #include "frontend-dockerfile/heredoc.hpp"
+#include "oci/image.hpp"
 
 namespace mab::dockerfile {
 
@@ -121,7 +122,7 @@ struct OnbuildInstruction {
 };
 
 struct HealthcheckInstruction {
-    std::string args;
+    oci::HealthcheckConfig health;  // test, durations (ns) and retries as the config holds them
 };
 
 using Instruction =

@@ -283,8 +283,6 @@ private:
                     lower_arg(state, instruction, *this);
                 } else if constexpr (std::is_same_v<T, RunInstruction>) {
                     lower_run(state, instruction, command, *this);
-                } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
-                    throw Error(ErrorKind::dockerfile, "HEALTHCHECK is not supported yet");
                 } else if constexpr (std::is_same_v<T, FromInstruction>) {
                     throw Error(ErrorKind::internal, "FROM inside a stage's instruction list");
                 } else {

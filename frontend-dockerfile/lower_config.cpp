@@ -1,5 +1,5 @@
 // The instructions that only change the image config: ENV, LABEL, USER, CMD,
-// ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD. History texts
+// ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD, HEALTHCHECK. History texts
 // follow BuildKit's (which prints some values with Go's fmt verbs).
 #include <fmt/format.h>
 
@@ -9,6 +9,7 @@
 
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/healthcheck.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
 #include "frontend-dockerfile/ports.hpp"
 #include "frontend-dockerfile/word_expansion.hpp"
@@ -83,6 +84,7 @@ public:
 
     void operator()(const CmdInstruction& cmd) {
         m_config.cmd = command_args(cmd.command, m_config);
+        m_config.args_escaped = true;  // BuildKit sets it with every CMD
         m_stage.cmd_set = true;
         add_history(m_stage, "CMD " + go_quote_list(*m_config.cmd));
     }
@@ -136,9 +138,13 @@ public:
         add_history(m_stage, "MAINTAINER " + maintainer.maintainer);
     }
 
-    void operator()(const OnbuildInstruction& onbuild) {
-        m_config.on_build.push_back(onbuild.expression);
-        add_history(m_stage, "ONBUILD " + onbuild.expression);
+    // BuildKit records the trigger without a history entry.
+    void operator()(const OnbuildInstruction& onbuild) { m_config.on_build.push_back(onbuild.expression); }
+
+    // Not expanded (BuildKit's HEALTHCHECK takes no variables); replaces an inherited one.
+    void operator()(const HealthcheckInstruction& healthcheck) {
+        m_config.healthcheck = healthcheck.health;
+        add_history(m_stage, healthcheck_history(healthcheck.health));
     }
 
     template <typename T>
