@@ -74,6 +74,7 @@ LowerRequest read_args(const fs::path& file) {
     request.target_platform = oci::Platform::parse("linux/amd64");
     request.build_platform = oci::Platform::parse("linux/amd64");
     if (!fs::exists(file)) return request;
+    std::map<std::string, std::string> images;  // name -> config JSON
     std::istringstream in(read_file(file));
     std::string line;
     while (std::getline(in, line)) {
@@ -103,11 +104,28 @@ LowerRequest read_args(const fs::path& file) {
         } else if (key == "context-exclude") {  // NAME PATTERN
             size_t space2 = value.find(' ');
             request.named_contexts.at(value.substr(0, space2)).exclude_patterns.push_back(value.substr(space2 + 1));
+        } else if (key == "image") {  // NAME CONFIG-FILE: a base image without layers
+            size_t space2 = value.find(' ');
+            std::string name = value.substr(0, space2);
+            std::string config = read_file(file.parent_path() / value.substr(space2 + 1));
+            images[name] = config;
         } else if (key == "context-image") {
             request.named_contexts[value] = NamedContext{NamedContext::Kind::image, {}};
         } else {
             FAIL("unknown key in " << file.string() << ": " << key);
         }
+    }
+    if (!images.empty()) {
+        request.resolve_image = [images](const std::string& name,
+                                          const oci::Platform&) -> std::optional<oci::ResolvedImage> {
+            auto it = images.find(name);
+            if (it == images.end()) return std::nullopt;
+            oci::ResolvedImage image;
+            image.manifest.media_type = "application/vnd.oci.image.manifest.v1+json";
+            image.manifest.digest = oci::sha256_of(it->second);
+            image.config = oci::parse_image_config(it->second, name);
+            return image;
+        };
     }
     return request;
 }

@@ -136,6 +136,7 @@ struct Command {
     std::string keyword;   // upper-case
     std::string original;  // the logical line as written
     SourceSpan span;
+    bool onbuild_trigger = false;  // an ONBUILD trigger of the stage's base, run first
 };
 
 // Parses one raw instruction into its typed form. Unknown instructions, unknown flags,

@@ -10,6 +10,7 @@
 #include "frontend-dockerfile/dockerfile.hpp"
 #include "frontend-dockerfile/go_text.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
+#include "frontend-dockerfile/onbuild_triggers.hpp"
 #include "frontend-dockerfile/stage_resolver.hpp"
 #include "base/suggest.hpp"
 #include "frontend-dockerfile/word_expansion.hpp"
@@ -118,15 +119,21 @@ private:
 
     StageResult lower_stage_instructions(const Stage& stage) {
         StageState state{stage, start_stage(stage)};
-        state.steps_total = numbered_steps(stage);
+        // The base's ONBUILD triggers run first; they are not passed on further.
+        const std::vector<Command> triggers =
+            parse_onbuild_triggers(state.result.config.config.on_build, stage.from_command.span);
+        state.result.config.config.on_build.clear();
+        state.steps_total = numbered_steps(stage) + static_cast<int>(triggers.size());  // as BuildKit counts
         state.show_stage_name = m_dockerfile.stages.size() > 1;
         state.show_platform = m_request.prefix_platform;
-        for (const Command& command : stage.commands) {
-            try {
-                lower_command(state, command);
-            } catch (Error& e) {
-                e.with_span_if_unset(command.span);
-                throw;
+        for (const std::vector<Command>* list : {&triggers, &stage.commands}) {
+            for (const Command& command : *list) {
+                try {
+                    lower_command(state, command);
+                } catch (Error& e) {
+                    e.with_span_if_unset(command.span);
+                    throw;
+                }
             }
         }
         return std::move(state.result);
@@ -150,10 +157,7 @@ private:
                             fmt::format("base name ({}) should not be blank", stage.from.base));
             std::optional<oci::Platform> platform = stage_platform(stage);
             if (std::optional<int> parent = find_earlier_stage(m_dockerfile, base, stage.index)) {
-                StageResult result = lower_stage(*parent);
-                // ONBUILD triggers do not carry over from a base stage (BuildKit).
-                result.config.config.on_build.clear();
-                return result;
+                return lower_stage(*parent);  // its ONBUILD instructions come due in this stage
             }
             if (named_context(base, NamedContext::Kind::local_dir))
                 return start_from_local(stage, base, platform.value_or(m_request.target_platform));
@@ -238,9 +242,6 @@ private:
         if (m_request.resolve_image) image = m_request.resolve_image(base, platform);
         if (!image)
             throw Error(ErrorKind::dockerfile, fmt::format("FROM {}: no base image source was given to resolve it", base));
-        if (!image->config.config.on_build.empty())
-            throw Error(ErrorKind::dockerfile,
-                        fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));
         StageResult result;
         engine::graph::ImageSource source{image->manifest.digest, image->layers, image->config.diff_ids};
         result.rootfs = engine::graph::State::image(
