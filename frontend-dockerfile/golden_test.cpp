@@ -109,6 +109,8 @@ LowerRequest read_args(const fs::path& file) {
             std::string name = value.substr(0, space2);
             std::string config = read_file(file.parent_path() / value.substr(space2 + 1));
             images[name] = config;
+        } else if (key == "allow-insecure") {
+            request.allow_insecure = true;
         } else if (key == "context-image") {
             request.named_contexts[value] = NamedContext{NamedContext::Kind::image, {}};
         } else {

@@ -10,6 +10,7 @@
 #include "frontend-dockerfile/flags.hpp"
 #include "frontend-dockerfile/healthcheck.hpp"
 #include "frontend-dockerfile/parser.hpp"
+#include "frontend-dockerfile/run_mount.hpp"
 #include "base/suggest.hpp"
 
 namespace mab::dockerfile {
@@ -216,8 +217,15 @@ Instruction parse_instruction(const RawInstruction& raw, char escape) {
                                         {{"mount", FlagKind::repeated},
                                          {"network", FlagKind::string},
                                          {"security", FlagKind::string}});
-        return RunInstruction{command_form(raw), raw.heredocs, flags.all("mount"),
-                              flags.get("network").value_or(""), flags.get("security").value_or("")};
+        RunInstruction run{command_form(raw), raw.heredocs, flags.all("mount"),
+                           flags.get("network").value_or("default"), flags.get("security").value_or("sandbox")};
+        // What BuildKit's RUN flag hooks check while parsing; the rest waits for lowering.
+        if (run.network != "default" && run.network != "none" && run.network != "host")
+            throw fail(fmt::format("network {} not supported", run.network));
+        if (run.security != "sandbox" && run.security != "insecure")
+            throw fail(fmt::format("security {} is not valid", run.security));
+        for (const std::string& mount : run.mounts) check_run_mount_syntax(mount);
+        return run;
     }
     if (k == "SHELL") {
         no_flags();

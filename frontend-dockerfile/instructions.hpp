@@ -91,9 +91,9 @@ struct EntrypointInstruction {
 struct RunInstruction {
     CommandForm command;
     std::vector<Heredoc> heredocs;  // bodies as written (the shell form only)
-    std::vector<std::string> mounts;
-    std::string network;
-    std::string security;
+    std::vector<std::string> mounts;  // --mount values as written (expanded at lowering)
+    std::string network;              // default, none or host
+    std::string security;             // sandbox or insecure
 };
 
 struct ExposeInstruction {
