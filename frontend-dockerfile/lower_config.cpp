@@ -23,25 +23,30 @@ void insert_sorted(std::vector<std::string>& list, const std::string& value) {
     if (it == list.end() || *it != value) list.insert(it, value);
 }
 
-// Docker's signal.ParseSignal: a non-zero number or a Linux signal name, "SIG" optional.
+// moby/sys/signal.ParseSignal on Linux: a number from 1 to 255, or a name of its
+// SignalMap ("SIG" optional, any case), which has RTMIN+1…RTMIN+15 and RTMAX-14…RTMAX-1.
 void check_stop_signal(const std::string& signal) {
     static const std::set<std::string> k_names = {
         "ABRT", "ALRM", "BUS",  "CHLD", "CLD",  "CONT",   "FPE",  "HUP",  "ILL",    "INT",
         "IO",   "IOT",  "KILL", "PIPE", "POLL", "PROF",   "PWR",  "QUIT", "SEGV",   "STKFLT",
         "STOP", "SYS",  "TERM", "TRAP", "TSTP", "TTIN",   "TTOU", "URG",  "USR1",   "USR2",
         "VTALRM", "WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX"};
-    bool numeric = !signal.empty() && signal.size() < 10 &&
-                   std::all_of(signal.begin(), signal.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    if (numeric && std::stoi(signal) != 0) return;
+    auto is_number = [](const std::string& s) {
+        return !s.empty() && s.size() <= 3 &&
+               std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    };
+    // strconv.ParseUint(s, 10, 8) first: 0 is refused with a capital I, as moby does.
+    if (is_number(signal) && std::stoi(signal) <= 255) {
+        if (std::stoi(signal) == 0) throw Error(ErrorKind::dockerfile, fmt::format("Invalid signal: {}", signal));
+        return;
+    }
     std::string name = to_upper(signal);
     if (name.compare(0, 3, "SIG") == 0) name = name.substr(3);
     if (k_names.count(name)) return;
-    for (const char* rt : {"RTMIN+", "RTMAX-"}) {
-        std::string prefix = rt;
-        if (name.compare(0, prefix.size(), prefix) == 0 && name.size() > prefix.size() && name.size() <= prefix.size() + 2 &&
-            std::all_of(name.begin() + static_cast<long>(prefix.size()), name.end(),
-                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-            return;
+    for (const auto& [prefix, highest] : {std::pair<std::string, int>{"RTMIN+", 15}, {"RTMAX-", 14}}) {
+        std::string offset = name.compare(0, prefix.size(), prefix) == 0 ? name.substr(prefix.size()) : "";
+        // SignalMap's keys are "RTMIN+1", never "RTMIN+01".
+        if (is_number(offset) && offset[0] != '0' && std::stoi(offset) <= highest) return;
     }
     throw Error(ErrorKind::dockerfile, fmt::format("invalid signal: {}", signal));
 }
