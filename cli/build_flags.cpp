@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "base/error.hpp"
+#include "base/suggest.hpp"
 #include "cli/build_request.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_flag.hpp"
@@ -26,6 +27,10 @@ const std::vector<FlagSpec> k_build_flags{
      "Additional build context; VALUE: a directory, oci-layout:///path[:tag|@sha256:digest] or docker-image://REF",
      ""},
     {"label", 0, "KEY=VALUE", "Set metadata for an image", ""},
+    {"allow", 0, "string",
+     "Allow an entitlement: security.insecure (RUN --security=insecure, which mab still refuses: it has no "
+     "privileged mode) or network.host (accepted; RUN --network=host needs no grant in mab)",
+     ""},
     {"iidfile", 0, "string", "Write the image ID to a file", ""},
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
     {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet)", "auto"},
@@ -180,6 +185,14 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
         r.labels[k] = v;
     }
     r.target = flags.last("target").value_or("");
+    for (const std::string& entitlement : flags.all("allow")) {
+        if (entitlement == "security.insecure") {
+            r.allow_insecure = true;
+        } else if (entitlement != "network.host") {
+            throw Error(ErrorKind::usage, with_suggestion(fmt::format("--allow {}: unknown entitlement", entitlement),
+                                                          entitlement, {"security.insecure", "network.host"}));
+        }
+    }
     for (const std::string& c : flags.all("build-context")) {
         auto [name, value] = split_key_value("--build-context", c, false);
         r.image_contexts[name] = parse_build_context_value(name, value);

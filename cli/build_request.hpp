@@ -34,6 +34,7 @@ struct BuildRequest {
     std::vector<oci::Platform> platforms;       // never empty
     std::map<std::string, std::string> build_args;
     std::string target;
+    bool allow_insecure = false;                // --allow security.insecure
     std::map<std::string, std::string> labels;
     std::vector<std::string> tags;
     std::optional<exporter::OutputSpec> output;

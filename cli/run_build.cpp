@@ -103,6 +103,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
                                                resolve_image};
         lower_request.context_excludes = locals.context_excludes;
         lower_request.named_contexts = locals.named;
+        lower_request.allow_insecure = r.allow_insecure;
         lowered.push_back(dockerfile::lower(*parsed, lower_request));
         roots.push_back(lowered.back().rootfs.vertex());
     }

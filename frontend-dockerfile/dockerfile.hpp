@@ -60,6 +60,7 @@ struct LowerRequest {
     // The build context's exclude patterns (its .dockerignore, parsed by parse_dockerignore).
     std::vector<std::string> context_excludes = {};
     std::map<std::string, NamedContext> named_contexts = {};  // by name (lower case)
+    bool allow_insecure = false;  // --allow security.insecure (RUN --security=insecure)
 };
 
 // One step of image history; steps that create a layer name the vertex that makes it,

@@ -72,14 +72,22 @@ std::string error_text(const Error& e) {
     return where + e.what() + "\n";
 }
 
-// A registry holding `names`, each a one-layer image whose digests are derived from its
-// name and platform, so a graph dump shows which image and platform lowering asked for.
-ImageResolver fixed_images(std::vector<std::string> names) {
-    return [names](const std::string& name, const oci::Platform& platform) -> std::optional<oci::ResolvedImage> {
-        if (std::find(names.begin(), names.end(), name) == names.end())
+// A test registry: `image NAME` is a one-layer image whose digests are derived from its
+// name and platform, so a graph dump shows which image and platform lowering asked for;
+// `image NAME CONFIG-FILE` is an image without layers whose config is that file.
+ImageResolver fixed_images(std::map<std::string, std::string> images) {  // name -> config JSON or ""
+    return [images](const std::string& name, const oci::Platform& platform) -> std::optional<oci::ResolvedImage> {
+        auto found = images.find(name);
+        if (found == images.end())
             throw Error(ErrorKind::registry, fmt::format("{}: not found in the test registry", name));
-        std::string id = name + " " + platform.str();
         oci::ResolvedImage image;
+        if (!found->second.empty()) {
+            image.manifest.media_type = "application/vnd.oci.image.manifest.v1+json";
+            image.manifest.digest = oci::sha256_of(found->second);
+            image.config = oci::parse_image_config(found->second, name);
+            return image;
+        }
+        std::string id = name + " " + platform.str();
         image.manifest.digest = oci::sha256_of("manifest " + id);
         image.layers.push_back(
             oci::Descriptor{"application/vnd.oci.image.layer.v1.tar+gzip", oci::sha256_of("layer " + id), 100, {}, {}});
@@ -92,10 +100,10 @@ ImageResolver fixed_images(std::vector<std::string> names) {
 
 LowerRequest read_args(const fs::path& file) {
     LowerRequest request;
-    std::vector<std::string> images;
     request.target_platform = oci::Platform::parse("linux/amd64");
     request.build_platform = oci::Platform::parse("linux/amd64");
     if (!fs::exists(file)) return request;
+    std::map<std::string, std::string> images;  // name -> config JSON
     std::istringstream in(read_file(file));
     std::string line;
     while (std::getline(in, line)) {
@@ -125,8 +133,12 @@ LowerRequest read_args(const fs::path& file) {
         } else if (key == "context-exclude") {  // NAME PATTERN
             size_t space2 = value.find(' ');
             request.named_contexts.at(value.substr(0, space2)).exclude_patterns.push_back(value.substr(space2 + 1));
-        } else if (key == "image") {
-            images.push_back(value);
+        } else if (key == "image") {  // NAME [CONFIG-FILE]
+            size_t space2 = value.find(' ');
+            std::string name = value.substr(0, space2);
+            images[name] = space2 == std::string::npos ? "" : read_file(file.parent_path() / value.substr(space2 + 1));
+        } else if (key == "allow-insecure") {
+            request.allow_insecure = true;
         } else if (key == "context-image") {
             request.named_contexts[value] = NamedContext{NamedContext::Kind::image, {}};
         } else {

@@ -8,8 +8,10 @@
 
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/flags.hpp"
+#include "frontend-dockerfile/healthcheck.hpp"
 #include "frontend-dockerfile/parser.hpp"
 #include "frontend-dockerfile/word_expansion.hpp"
+#include "frontend-dockerfile/run_mount.hpp"
 #include "base/suggest.hpp"
 
 namespace mab::dockerfile {
@@ -228,8 +230,15 @@ Instruction parse_instruction(const RawInstruction& raw, char escape) {
                                         {{"mount", FlagKind::repeated},
                                          {"network", FlagKind::string},
                                          {"security", FlagKind::string}});
-        return RunInstruction{command_form(raw), raw.heredocs, flags.all("mount"),
-                              flags.get("network").value_or(""), flags.get("security").value_or("")};
+        RunInstruction run{command_form(raw), raw.heredocs, flags.all("mount"),
+                           flags.get("network").value_or("default"), flags.get("security").value_or("sandbox")};
+        // What BuildKit's RUN flag hooks check while parsing; the rest waits for lowering.
+        if (run.network != "default" && run.network != "none" && run.network != "host")
+            throw fail(fmt::format("network {} not supported", run.network));
+        if (run.security != "sandbox" && run.security != "insecure")
+            throw fail(fmt::format("security {} is not valid", run.security));
+        for (const std::string& mount : run.mounts) check_run_mount_syntax(mount);
+        return run;
     }
     if (k == "SHELL") {
         no_flags();
@@ -252,15 +261,7 @@ Instruction parse_instruction(const RawInstruction& raw, char escape) {
         return VolumeInstruction{volumes};
     }
     if (k == "ONBUILD") return parse_onbuild(raw, escape);
-    if (k == "HEALTHCHECK") {
-        parse_flags(k, raw.flags,
-                    {{"interval", FlagKind::string},
-                     {"timeout", FlagKind::string},
-                     {"start-period", FlagKind::string},
-                     {"start-interval", FlagKind::string},
-                     {"retries", FlagKind::string}});
-        return HealthcheckInstruction{raw.args};
-    }
+    if (k == "HEALTHCHECK") return parse_healthcheck(raw);
     std::string written = split_command(raw.original).keyword;
     throw fail(with_suggestion("unknown instruction: " + written, written, known_instructions()));
 }

@@ -10,6 +10,7 @@
 
 #include "base/error.hpp"
 #include "frontend-dockerfile/heredoc.hpp"
+#include "oci/image.hpp"
 
 namespace mab::dockerfile {
 
@@ -91,9 +92,9 @@ struct EntrypointInstruction {
 struct RunInstruction {
     CommandForm command;
     std::vector<Heredoc> heredocs;  // bodies as written (the shell form only)
-    std::vector<std::string> mounts;
-    std::string network;
-    std::string security;
+    std::vector<std::string> mounts;  // --mount values as written (expanded at lowering)
+    std::string network;              // default, none or host
+    std::string security;             // sandbox or insecure
 };
 
 struct ExposeInstruction {
@@ -122,7 +123,7 @@ struct OnbuildInstruction {
 };
 
 struct HealthcheckInstruction {
-    std::string args;
+    oci::HealthcheckConfig health;  // test, durations (ns) and retries as the config holds them
 };
 
 using Instruction =
@@ -136,6 +137,7 @@ struct Command {
     std::string keyword;   // upper-case
     std::string original;  // the logical line as written
     SourceSpan span;
+    bool onbuild_trigger = false;  // an ONBUILD trigger of the stage's base, run first
 };
 
 // Parses one raw instruction into its typed form. Unknown instructions, unknown flags,

@@ -11,6 +11,7 @@
 #include "frontend-dockerfile/from_line.hpp"
 #include "frontend-dockerfile/go_text.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
+#include "frontend-dockerfile/onbuild_triggers.hpp"
 #include "frontend-dockerfile/stage_resolver.hpp"
 #include "base/suggest.hpp"
 #include "frontend-dockerfile/word_expansion.hpp"
@@ -130,15 +131,21 @@ private:
 
     StageResult lower_stage_instructions(const Stage& stage) {
         StageState state{stage, start_stage(stage)};
-        state.steps_total = numbered_steps(stage);
+        // The base's ONBUILD triggers run first; they are not passed on further.
+        const std::vector<Command> triggers =
+            parse_onbuild_triggers(state.result.config.config.on_build, stage.from_command.span);
+        state.result.config.config.on_build.clear();
+        state.steps_total = numbered_steps(stage) + static_cast<int>(triggers.size());  // as BuildKit counts
         state.show_stage_name = m_dockerfile.stages.size() > 1;
         state.show_platform = m_request.prefix_platform;
-        for (const Command& command : stage.commands) {
-            try {
-                lower_command(state, command);
-            } catch (Error& e) {
-                e.with_span_if_unset(command.span);
-                throw;
+        for (const std::vector<Command>* list : {&triggers, &stage.commands}) {
+            for (const Command& command : *list) {
+                try {
+                    lower_command(state, command);
+                } catch (Error& e) {
+                    e.with_span_if_unset(command.span);
+                    throw;
+                }
             }
         }
         return std::move(state.result);
@@ -150,10 +157,7 @@ private:
             const std::string& base = m_bases[static_cast<size_t>(stage.index)].base;
             const std::optional<oci::Platform>& platform = m_bases[static_cast<size_t>(stage.index)].platform;
             if (std::optional<int> parent = find_earlier_stage(m_dockerfile, base, stage.index)) {
-                StageResult result = lower_stage(*parent);
-                // ONBUILD triggers do not carry over from a base stage (BuildKit).
-                result.config.config.on_build.clear();
-                return result;
+                return lower_stage(*parent);  // its ONBUILD instructions come due in this stage
             }
             if (named_context(base, NamedContext::Kind::local_dir))
                 return start_from_local(stage, base, platform.value_or(m_request.target_platform));
@@ -250,9 +254,6 @@ private:
         if (!image)
             throw Error(ErrorKind::dockerfile,
                         fmt::format("FROM {}: no base image source was given to resolve it{}", base, suggestion));
-        if (!image->config.config.on_build.empty())
-            throw Error(ErrorKind::dockerfile,
-                        fmt::format("FROM {}: the image has ONBUILD triggers, which are not supported yet", base));
         return image_stage(base, *image, stage.from_command.span);
     }
 
@@ -302,8 +303,6 @@ private:
                     lower_arg(state, instruction, *this);
                 } else if constexpr (std::is_same_v<T, RunInstruction>) {
                     lower_run(state, instruction, command, *this);
-                } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
-                    throw Error(ErrorKind::dockerfile, "HEALTHCHECK is not supported yet");
                 } else if constexpr (std::is_same_v<T, FromInstruction>) {
                     throw Error(ErrorKind::internal, "FROM inside a stage's instruction list");
                 } else {

@@ -78,6 +78,7 @@ std::string step_description(StageState& stage, const Command& command, char esc
     if (stage.show_stage_name) prefix += stage.stage.display_name() + " ";
     prefix += fmt::format("{:>{}}/{}] ", stage.steps_done, decimal_digits(stage.steps_total),
                           stage.steps_total);
+    if (command.onbuild_trigger) prefix += "ONBUILD ";
     return prefix + text;
 }
 

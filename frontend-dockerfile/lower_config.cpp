@@ -1,5 +1,5 @@
 // The instructions that only change the image config: ENV, LABEL, USER, CMD,
-// ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD. History texts
+// ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD, HEALTHCHECK. History texts
 // follow BuildKit's (which prints some values with Go's fmt verbs).
 #include <fmt/format.h>
 
@@ -9,6 +9,7 @@
 
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/go_text.hpp"
+#include "frontend-dockerfile/healthcheck.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
 #include "frontend-dockerfile/ports.hpp"
 #include "frontend-dockerfile/word_expansion.hpp"
@@ -22,25 +23,30 @@ void insert_sorted(std::vector<std::string>& list, const std::string& value) {
     if (it == list.end() || *it != value) list.insert(it, value);
 }
 
-// Docker's signal.ParseSignal: a non-zero number or a Linux signal name, "SIG" optional.
+// moby/sys/signal.ParseSignal on Linux: a number from 1 to 255, or a name of its
+// SignalMap ("SIG" optional, any case), which has RTMIN+1…RTMIN+15 and RTMAX-14…RTMAX-1.
 void check_stop_signal(const std::string& signal) {
     static const std::set<std::string> k_names = {
         "ABRT", "ALRM", "BUS",  "CHLD", "CLD",  "CONT",   "FPE",  "HUP",  "ILL",    "INT",
         "IO",   "IOT",  "KILL", "PIPE", "POLL", "PROF",   "PWR",  "QUIT", "SEGV",   "STKFLT",
         "STOP", "SYS",  "TERM", "TRAP", "TSTP", "TTIN",   "TTOU", "URG",  "USR1",   "USR2",
         "VTALRM", "WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX"};
-    bool numeric = !signal.empty() && signal.size() < 10 &&
-                   std::all_of(signal.begin(), signal.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    if (numeric && std::stoi(signal) != 0) return;
+    auto is_number = [](const std::string& s) {
+        return !s.empty() && s.size() <= 3 &&
+               std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    };
+    // strconv.ParseUint(s, 10, 8) first: 0 is refused with a capital I, as moby does.
+    if (is_number(signal) && std::stoi(signal) <= 255) {
+        if (std::stoi(signal) == 0) throw Error(ErrorKind::dockerfile, fmt::format("Invalid signal: {}", signal));
+        return;
+    }
     std::string name = to_upper(signal);
     if (name.compare(0, 3, "SIG") == 0) name = name.substr(3);
     if (k_names.count(name)) return;
-    for (const char* rt : {"RTMIN+", "RTMAX-"}) {
-        std::string prefix = rt;
-        if (name.compare(0, prefix.size(), prefix) == 0 && name.size() > prefix.size() && name.size() <= prefix.size() + 2 &&
-            std::all_of(name.begin() + static_cast<long>(prefix.size()), name.end(),
-                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-            return;
+    for (const auto& [prefix, highest] : {std::pair<std::string, int>{"RTMIN+", 15}, {"RTMAX-", 14}}) {
+        std::string offset = name.compare(0, prefix.size(), prefix) == 0 ? name.substr(prefix.size()) : "";
+        // SignalMap's keys are "RTMIN+1", never "RTMIN+01".
+        if (is_number(offset) && offset[0] != '0' && std::stoi(offset) <= highest) return;
     }
     throw Error(ErrorKind::dockerfile, fmt::format("invalid signal: {}", signal));
 }
@@ -83,6 +89,7 @@ public:
 
     void operator()(const CmdInstruction& cmd) {
         m_config.cmd = command_args(cmd.command, m_config);
+        m_config.args_escaped = true;  // BuildKit sets it with every CMD
         m_stage.cmd_set = true;
         add_history(m_stage, "CMD " + go_quote_list(*m_config.cmd));
     }
@@ -136,9 +143,13 @@ public:
         add_history(m_stage, "MAINTAINER " + maintainer.maintainer);
     }
 
-    void operator()(const OnbuildInstruction& onbuild) {
-        m_config.on_build.push_back(onbuild.expression);
-        add_history(m_stage, "ONBUILD " + onbuild.expression);
+    // BuildKit records the trigger without a history entry.
+    void operator()(const OnbuildInstruction& onbuild) { m_config.on_build.push_back(onbuild.expression); }
+
+    // Not expanded (BuildKit's HEALTHCHECK takes no variables); replaces an inherited one.
+    void operator()(const HealthcheckInstruction& healthcheck) {
+        m_config.healthcheck = healthcheck.health;
+        add_history(m_stage, healthcheck_history(healthcheck.health));
     }
 
     template <typename T>

@@ -7,6 +7,8 @@
 #include "frontend-dockerfile/build_args.hpp"
 #include "frontend-dockerfile/command_line.hpp"
 #include "frontend-dockerfile/lower_state.hpp"
+#include "frontend-dockerfile/run_mount.hpp"
+#include "frontend-dockerfile/word_expansion.hpp"
 
 namespace mab::dockerfile {
 
@@ -26,23 +28,47 @@ std::string run_history_text(const StageResult& result, const std::vector<std::s
     return text;
 }
 
+// Every --mount is read and checked as BuildKit does (values expanded with the stage's
+// variables); then the first is refused: the engine has no mounts yet, and running
+// without one would silently build something else.
+void check_mounts(const StageState& stage, const RunInstruction& run, LowerContext& context) {
+    std::vector<RunMount> mounts;
+    for (const std::string& value : run.mounts) {
+        RunMount mount = parse_run_mount(value, [&](const std::string& word) {
+            return expand_word(word, stage.lookup(), context.dockerfile().escape);
+        });
+        if (mount.type != "secret" && mount.type != "ssh") {
+            std::string cwd = stage.result.config.config.working_dir;
+            std::string target = !mount.target.empty() && mount.target[0] == '/'
+                                     ? mount.target
+                                     : (cwd.empty() ? "/" : cwd) + "/" + mount.target;
+            if (target.find_first_not_of('/') == std::string::npos)
+                throw Error(ErrorKind::dockerfile, fmt::format("invalid mount target \"{}\"", "/"));
+        }
+        mounts.push_back(std::move(mount));
+    }
+    if (!mounts.empty())
+        throw Error(ErrorKind::dockerfile,
+                    fmt::format("RUN --mount=type={} is not supported yet: mab's engine has no RUN mounts",
+                                mounts.front().type));
+}
+
 } // namespace
 
 void lower_run(StageState& stage, const RunInstruction& run, const Command& instruction, LowerContext& context) {
-    if (!run.mounts.empty())
-        throw Error(ErrorKind::dockerfile, "RUN --mount is not supported yet");
-    if (!run.security.empty() && run.security != "sandbox")
+    check_mounts(stage, run, context);
+    if (run.security == "insecure") {
+        // BuildKit's solver refuses it without the entitlement; with it, mab still has
+        // no privileged sandbox to give, so it says so rather than run confined.
+        if (!context.request().allow_insecure)
+            throw Error(ErrorKind::dockerfile, "security.insecure is not allowed")
+                .with_hint("RUN --security=insecure needs `--allow security.insecure`");
         throw Error(ErrorKind::dockerfile,
-                    fmt::format("RUN --security={} is not allowed: mab grants no insecure entitlements", run.security));
-    engine::graph::ExecOp op;
-    if (run.network.empty() || run.network == "default" || run.network == "host") {
-        op.network = engine::graph::NetworkMode::host;
-    } else if (run.network == "none") {
-        op.network = engine::graph::NetworkMode::none;
-    } else {
-        throw Error(ErrorKind::dockerfile,
-                    fmt::format("RUN --network={}: expected default, none or host", run.network));
+                    "RUN --security=insecure is not supported: mab has no insecure (privileged) sandbox");
     }
+    engine::graph::ExecOp op;
+    // mab's default network is the host's (as BuildKit's worker default).
+    op.network = run.network == "none" ? engine::graph::NetworkMode::none : engine::graph::NetworkMode::host;
     const oci::ImageConfig& config = stage.result.config;
     RunCommand command;
     if (run.heredocs.empty()) {

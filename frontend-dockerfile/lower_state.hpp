@@ -81,7 +81,8 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
 void lower_workdir(StageState& stage, const WorkdirInstruction& workdir, const Command& command,
                    LowerContext& context);
 void lower_arg(StageState& stage, const ArgInstruction& arg, LowerContext& context);
-// ENV, LABEL, USER, CMD, ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD.
+// ENV, LABEL, USER, CMD, ENTRYPOINT, EXPOSE, VOLUME, STOPSIGNAL, SHELL, MAINTAINER, ONBUILD,
+// HEALTHCHECK.
 void lower_config(StageState& stage, const Command& command, LowerContext& context);
 
 // The argv of an exec-form or shell-form CMD/ENTRYPOINT/RUN (shell form: the SHELL).

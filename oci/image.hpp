@@ -14,6 +14,19 @@
 
 namespace mab::oci {
 
+// Docker's HEALTHCHECK extension: Test is ["NONE"], ["CMD", argv...] or
+// ["CMD-SHELL", command]; durations in nanoseconds, 0 meaning "inherit the default".
+struct HealthcheckConfig {
+    std::vector<std::string> test;
+    int64_t interval = 0;
+    int64_t timeout = 0;
+    int64_t start_period = 0;
+    int64_t start_interval = 0;
+    int64_t retries = 0;
+
+    bool operator==(const HealthcheckConfig&) const = default;
+};
+
 // The "config" object inside an image config (runtime defaults).
 struct ContainerConfig {
     std::string user;
@@ -27,6 +40,10 @@ struct ContainerConfig {
     std::string stop_signal;
     std::optional<std::vector<std::string>> shell;   // Docker extension (SHELL)
     std::vector<std::string> on_build;               // Docker extension (ONBUILD)
+    std::optional<HealthcheckConfig> healthcheck;    // Docker extension (HEALTHCHECK)
+    // Docker extension: BuildKit sets it with every CMD (Windows reads it; kept so the
+    // config says what BuildKit's says).
+    bool args_escaped = false;
 
     bool operator==(const ContainerConfig&) const = default;
 };

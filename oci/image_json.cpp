@@ -46,6 +46,26 @@ void write_descriptor(json::Writer& out, const Descriptor& d) {
     out.end_object();
 }
 
+// Go's omitempty: zero durations and counts, and an empty Test, are left out.
+void write_healthcheck(json::Writer& out, const HealthcheckConfig& h) {
+    auto nonzero = [&out](std::string_view key, int64_t value) {
+        if (value == 0) return;
+        out.key(key);
+        out.int64(value);
+    };
+    out.begin_object();
+    nonzero("Interval", h.interval);
+    nonzero("Retries", h.retries);
+    nonzero("StartInterval", h.start_interval);
+    nonzero("StartPeriod", h.start_period);
+    if (!h.test.empty()) {
+        out.key("Test");
+        out.string_array(h.test);
+    }
+    nonzero("Timeout", h.timeout);
+    out.end_object();
+}
+
 void write_container_config(json::Writer& out, const ContainerConfig& c) {
     auto optional_array = [&out](std::string_view key,
                                  const std::optional<std::vector<std::string>>& items) {
@@ -54,6 +74,10 @@ void write_container_config(json::Writer& out, const ContainerConfig& c) {
         out.string_array(*items);
     };
     out.begin_object();
+    if (c.args_escaped) {
+        out.key("ArgsEscaped");
+        out.boolean(true);
+    }
     optional_array("Cmd", c.cmd);
     optional_array("Entrypoint", c.entrypoint);
     if (!c.env.empty()) {
@@ -63,6 +87,10 @@ void write_container_config(json::Writer& out, const ContainerConfig& c) {
     if (!c.exposed_ports.empty()) {
         out.key("ExposedPorts");
         out.set(c.exposed_ports);
+    }
+    if (c.healthcheck) {
+        out.key("Healthcheck");
+        write_healthcheck(out, *c.healthcheck);
     }
     if (!c.labels.empty()) {
         out.key("Labels");
@@ -118,8 +146,25 @@ Descriptor read_descriptor(const Node& node) {
     return d;
 }
 
+HealthcheckConfig read_healthcheck(const Node& node) {
+    auto number = [&node](std::string_view key) -> int64_t {
+        std::optional<Node> value = node.get(key);
+        return value ? value->int64() : 0;
+    };
+    HealthcheckConfig h;
+    h.test = node.optional_strings("Test").value_or(std::vector<std::string>{});
+    h.interval = number("Interval");
+    h.timeout = number("Timeout");
+    h.start_period = number("StartPeriod");
+    h.start_interval = number("StartInterval");
+    h.retries = number("Retries");
+    return h;
+}
+
 ContainerConfig read_container_config(const Node& node) {
     ContainerConfig c;
+    if (std::optional<Node> escaped = node.get("ArgsEscaped")) c.args_escaped = escaped->boolean();
+    if (std::optional<Node> health = node.get("Healthcheck")) c.healthcheck = read_healthcheck(*health);
     c.cmd = node.optional_strings("Cmd");
     c.entrypoint = node.optional_strings("Entrypoint");
     c.shell = node.optional_strings("Shell");

@@ -46,6 +46,8 @@ ImageConfig full_config() {
     c.config.volumes = {"/a", "/b"};
     c.config.on_build = {"RUN make"};
     c.config.stop_signal = "SIGTERM";
+    c.config.healthcheck = HealthcheckConfig{{"CMD-SHELL", "wget -q -O- localhost"}, 30000000000, 3000000000, 0, 5000000000, 3};
+    c.config.args_escaped = true;
     c.config.labels = {{"org.opencontainers.image.title", "x"}, {"z", ""}};
     c.diff_ids = {Digest::parse(k_empty), Digest::parse(k_abc)};
     return c;
@@ -112,6 +114,20 @@ TEST_CASE("image config: golden bytes", "[image_json]") {
         to_json(with_variant) ==
         R"({"architecture":"arm","author":"me","config":{"Cmd":[],"Entrypoint":[]},"os":"windows",)"
         R"("os.version":"10.0.17763","rootfs":{"diff_ids":[],"type":"layers"},"variant":"v7"})");
+}
+
+TEST_CASE("image config: Healthcheck and ArgsEscaped as Docker writes them", "[image_json]") {
+    // docker-image-spec's HealthcheckConfig: nanoseconds, every member omitempty.
+    ImageConfig c;
+    c.platform = Platform{"linux", "amd64", "", ""};
+    c.config.args_escaped = true;
+    c.config.healthcheck = HealthcheckConfig{{"CMD", "/bin/check", "--fast"}, 300000000000, 0, 0, 0, 2};
+    CHECK(contains(to_json(c), R"("config":{"ArgsEscaped":true,"Healthcheck":{"Interval":300000000000,)"
+                               R"("Retries":2,"Test":["CMD","/bin/check","--fast"]}})"));
+    c.config.healthcheck = HealthcheckConfig{{"NONE"}, 0, 0, 0, 0, 0};
+    CHECK(contains(to_json(c), R"("Healthcheck":{"Test":["NONE"]})"));
+    ImageConfig back = parse_image_config(to_json(c), "test");
+    CHECK(back == c);
 }
 
 TEST_CASE("image config: sets are written sorted and unique", "[image_json]") {

@@ -6,14 +6,14 @@ source "$(dirname "$0")/lib.sh"
 ctx=$(new_context unsupported <<'DOCKERFILE'
 FROM scratch
 COPY a /a
-HEALTHCHECK CMD true
+RUN --mount=type=cache,target=/cache true
 DOCKERFILE
 )
 touch "$ctx/a"
 mab_fails build -o type=oci,dest="$WORK/out.tar" "$ctx"
 assert_eq "$MAB_STATUS" 1 "exit status"
 assert_output_contains "Dockerfile:3"
-assert_output_contains ">>> HEALTHCHECK CMD true"
+assert_output_contains ">>> RUN --mount=type=cache,target=/cache true"
 assert_output_contains "not supported yet"
 [[ ! -e "$WORK/out.tar" ]] || fail "output written despite the error"
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# RUN flags mab reads but cannot honour are refused before anything runs, with the
+# Dockerfile line: --mount (named by type), --security=insecure (not allowed without
+# --allow security.insecure, and not supported with it); --allow checks its value.
+source "$(dirname "$0")/lib.sh"
+
+ctx=$(new_context mounts <<'DOCKERFILE'
+FROM scratch
+RUN --mount=type=secret,id=token,required cat /run/secrets/token
+DOCKERFILE
+)
+mab_fails build -o type=oci,dest="$WORK/out.tar" "$ctx"
+assert_output_contains "Dockerfile:2"
+assert_output_contains "RUN --mount=type=secret is not supported yet"
+[[ ! -e "$WORK/out.tar" ]] || fail "output written despite the error"
+
+ctx=$(new_context insecure <<'DOCKERFILE'
+FROM scratch
+RUN --security=insecure true
+DOCKERFILE
+)
+mab_fails build "$ctx"
+assert_output_contains "security.insecure is not allowed"
+assert_output_contains "--allow security.insecure"
+mab_fails build --allow security.insecure "$ctx"
+assert_output_contains "RUN --security=insecure is not supported"
+mab_fails build --allow security.insecur "$ctx"
+assert_eq "$MAB_STATUS" 2 "exit status of a usage error"
+assert_output_contains "unknown entitlement (did you mean security.insecure?)"
+echo ok
