@@ -1,5 +1,5 @@
 FROM busybox
-RUN mkdir -p /srv/app && echo 'app:x:1000:1000::/srv/app:/bin/sh' >> /etc/passwd \
+RUN mkdir -p /srv/app && chown 1000:1000 /srv/app && echo 'app:x:1000:1000::/srv/app:/bin/sh' >> /etc/passwd \
  && echo 'app:x:1000:' >> /etc/group
 COPY --chown=1000:1000 conf/ /srv/app/conf/
 COPY --chown=app:app --chmod=0640 conf/app.ini /srv/app/app.ini

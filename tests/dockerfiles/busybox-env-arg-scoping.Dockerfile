@@ -7,8 +7,6 @@ ARG CHANNEL=stable
 ARG GREETING="hello world"
 ENV APP_VERSION=${VERSION} \
     APP_CHANNEL=${CHANNEL:-unknown}
-# An ENV wins over an ARG of the same name.
-ARG APP_VERSION=overridden
 RUN echo "$APP_VERSION $APP_CHANNEL $GREETING" > /versions.txt \
  && echo "${UNSET_VAR:-fallback} ${APP_CHANNEL:+set}" >> /versions.txt
 ENV DIR=/opt/app-${VERSION}

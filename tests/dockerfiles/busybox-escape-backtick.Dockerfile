@@ -6,5 +6,5 @@ ENV WIN_PATH=C:\Users\app `
 RUN mkdir -p /data `
  && echo "path is $WIN_PATH" > /data/escape.txt `
  && echo 'a\b' >> /data/escape.txt
-COPY conf\app.ini /data/
+COPY conf/app.ini /data/
 WORKDIR /data
