@@ -21,8 +21,10 @@ bool starts_with(const std::string& s, std::string_view prefix) { return s.compa
 bool is_url(const std::string& src) { return starts_with(src, "http://") || starts_with(src, "https://"); }
 
 bool is_git(const std::string& src) {
+    // "https://host/repo.git#ref:subdir": the ".git" is before the fragment.
+    const std::string path = src.substr(0, src.find('#'));
     return starts_with(src, "git://") || starts_with(src, "git@") || starts_with(src, "github.com/") ||
-           (is_url(src) && src.size() > 4 && src.compare(src.size() - 4, 4, ".git") == 0);
+           (is_url(src) && path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0);
 }
 
 // The name an ADD <url> file gets (BuildKit: path.Base of the URL's decoded path, else
