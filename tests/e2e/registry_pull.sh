@@ -6,9 +6,7 @@
 # bytes fails the build with an error naming its digest.
 source "$(dirname "$0")/lib.sh"
 need skopeo jq
-[[ $(id -u) -eq 0 ]] || skip "needs root to fetch foreign busybox packages"
-[[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
-ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+need_root_amd64_with_qemu
 
 start_registry_bed
 platforms=linux/amd64,linux/arm64,linux/arm/v7

@@ -7,9 +7,7 @@
 # Changes the host's binfmt_misc for a while: registered with is_parallel: false.
 source "$(dirname "$0")/lib.sh"
 need skopeo jq buildah runc
-[[ $(id -u) -eq 0 ]] || skip "needs root (buildah rootful, host binfmt for buildah's arm64 run)"
-[[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
-ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
+need_root_amd64_with_qemu
 
 start_registry_bed
 platforms=linux/amd64,linux/arm64,linux/arm/v7
