@@ -29,9 +29,10 @@ std::string run_history_text(const StageResult& result, const std::vector<std::s
 }
 
 // Every --mount is read and checked as BuildKit does (values expanded with the stage's
-// variables); then the first is refused: the engine has no mounts yet, and running
-// without one would silently build something else.
-void check_mounts(const StageState& stage, const RunInstruction& run, LowerContext& context) {
+// variables), then carried in the graph as canonical text: the engine refuses a RUN
+// with mounts when it would run (it has none yet; running without one would silently
+// build something else).
+std::vector<std::string> lower_mounts(const StageState& stage, const RunInstruction& run, LowerContext& context) {
     std::vector<RunMount> mounts;
     for (const std::string& value : run.mounts) {
         RunMount mount = parse_run_mount(value, [&](const std::string& word) {
@@ -44,19 +45,19 @@ void check_mounts(const StageState& stage, const RunInstruction& run, LowerConte
                                      : (cwd.empty() ? "/" : cwd) + "/" + mount.target;
             if (target.find_first_not_of('/') == std::string::npos)
                 throw Error(ErrorKind::dockerfile, fmt::format("invalid mount target \"{}\"", "/"));
+            mount.target = target;  // relative targets are under WORKDIR, as BuildKit resolves them
         }
         mounts.push_back(std::move(mount));
     }
-    if (!mounts.empty())
-        throw Error(ErrorKind::dockerfile,
-                    fmt::format("RUN --mount=type={} is not supported yet: mab's engine has no RUN mounts",
-                                mounts.front().type));
+    std::vector<std::string> out;
+    for (const RunMount& mount : mounts) out.push_back(canonical_run_mount(mount));
+    return out;
 }
 
 } // namespace
 
 void lower_run(StageState& stage, const RunInstruction& run, const Command& instruction, LowerContext& context) {
-    check_mounts(stage, run, context);
+    std::vector<std::string> mounts = lower_mounts(stage, run, context);
     if (run.security == "insecure") {
         // BuildKit's solver refuses it without the entitlement; with it, mab still has
         // no privileged sandbox to give, so it says so rather than run confined.
@@ -69,6 +70,7 @@ void lower_run(StageState& stage, const RunInstruction& run, const Command& inst
     engine::graph::ExecOp op;
     // mab's default network is the host's (as BuildKit's worker default).
     op.network = run.network == "none" ? engine::graph::NetworkMode::none : engine::graph::NetworkMode::host;
+    op.mounts = std::move(mounts);
     const oci::ImageConfig& config = stage.result.config;
     RunCommand command;
     if (run.heredocs.empty()) {

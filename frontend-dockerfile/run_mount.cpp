@@ -204,4 +204,23 @@ RunMount parse_run_mount(const std::string& value, const std::function<std::stri
     return m;
 }
 
+std::string canonical_run_mount(const RunMount& mount) {
+    std::string out = "type=" + mount.type;
+    auto add = [&out](const char* key, const std::string& value) {
+        if (!value.empty()) out += std::string(",") + key + "=" + value;
+    };
+    add("target", mount.target);
+    add("source", mount.source);
+    add("from", mount.from);
+    add("id", mount.id);
+    add("sharing", mount.sharing);
+    if (mount.readonly) out += ",ro";
+    if (mount.required) out += ",required";
+    if (mount.mode) out += fmt::format(",mode={:o}", *mount.mode);
+    if (mount.uid) out += fmt::format(",uid={}", *mount.uid);
+    if (mount.gid) out += fmt::format(",gid={}", *mount.gid);
+    if (mount.size) out += fmt::format(",size={}", *mount.size);
+    return out;
+}
+
 } // namespace mab::dockerfile

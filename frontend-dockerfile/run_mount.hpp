@@ -28,4 +28,8 @@ void check_run_mount_syntax(const std::string& value);
 // key 'size' for mount type 'cache'", …).
 RunMount parse_run_mount(const std::string& value, const std::function<std::string(const std::string&)>& expand);
 
+// The mount as one canonical "type=…,target=…,…" (fixed key order, defaults written
+// out), for the graph: equal mounts give equal text.
+std::string canonical_run_mount(const RunMount& mount);
+
 } // namespace mab::dockerfile

@@ -67,9 +67,13 @@ std::string describe_op(const Op& op) {
                 for (const std::string& a : o.args) args += (args.empty() ? "" : ",") + quote(a);
                 std::string env;
                 for (const std::string& e : o.env) env += (env.empty() ? "" : ",") + quote(e);
-                return fmt::format("exec(args=[{}] env=[{}] cwd={} user={} platform={} network={})", args, env,
+                // Mounts only when there are some: every other RUN keeps its digest.
+                std::string mounts;
+                for (const std::string& m : o.mounts) mounts += (mounts.empty() ? " mounts=[" : ",") + quote(m);
+                if (!mounts.empty()) mounts += "]";
+                return fmt::format("exec(args=[{}] env=[{}] cwd={} user={} platform={} network={}{})", args, env,
                                    quote(o.cwd), quote(o.user), quote(o.platform.str()),
-                                   o.network == NetworkMode::none ? "none" : "host");
+                                   o.network == NetworkMode::none ? "none" : "host", mounts);
             } else if constexpr (std::is_same_v<T, HttpSource>) {
                 return fmt::format("http(url={} checksum={} filename={})", quote(o.url),
                                    o.checksum ? o.checksum->str() : std::string("-"), quote(o.filename));

@@ -57,6 +57,11 @@ struct ExecOp {
     std::string user;                 // "" (root), "name", "uid", "user:group"
     oci::Platform platform;
     NetworkMode network = NetworkMode::host;
+    // RUN --mount values, checked and expanded by the frontend, one canonical
+    // "type=cache,target=/x,…" each. The engine gives mounts no behaviour yet: a RUN
+    // with any is refused when it would run (the lowering still succeeds, so outlines,
+    // graph dumps and other targets work).
+    std::vector<std::string> mounts = {};
     bool operator==(const ExecOp&) const = default;
 };
 

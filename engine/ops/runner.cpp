@@ -50,6 +50,12 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
             if constexpr (std::is_same_v<T, graph::ScratchSource>) {
                 return run_scratch(vertex);
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
+                if (!op.mounts.empty()) {
+                    const std::string& first = op.mounts.front();
+                    throw Error(ErrorKind::input,
+                                fmt::format("RUN --mount={} is not supported yet: mab's engine has no RUN mounts",
+                                            first.substr(0, first.find(','))));
+                }
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
                 ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions};
