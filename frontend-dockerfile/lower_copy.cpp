@@ -174,22 +174,27 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
 
     engine::graph::FileOp op;
     op.created_dir_mtime = created_dir_mtime(context.request());
-    for (const std::string& src : srcs) {
+    // A source with an input of its own (a URL, a git tree, a heredoc) is copied from
+    // that input's `path` as it is, never as a wildcard.
+    auto copy_from_last_input = [&](const std::string& path, bool follow_symlinks) {
         engine::graph::CopyAction action;
+        action.source_input = static_cast<int>(inputs.size());
+        action.src = path;
+        action.dest = dest_path;
+        action.dest_is_dir = dest_is_dir;
+        action.allow_wildcard = false;
+        action.follow_symlinks = follow_symlinks;
+        action.chown = chown;
+        action.chmod = chmod;
+        op.actions.emplace_back(std::move(action));
+    };
+    for (const std::string& src : srcs) {
         if (is_git(src)) {
             // The tree's contents are copied into dest, as a directory's are (BuildKit).
-            engine::graph::GitSource git = parse_git_source(src, copy.keep_git_dir);
             inputs.push_back(engine::graph::State::git(
-                std::move(git), engine::graph::VertexMeta{url_without_credentials(src), command.span}));
-            action.source_input = static_cast<int>(inputs.size());
-            action.src = "/";
-            action.dest = dest_path;
-            action.dest_is_dir = dest_is_dir;
-            action.allow_wildcard = false;
-            action.follow_symlinks = false;
-            action.chown = chown;
-            action.chmod = chmod;
-            op.actions.emplace_back(std::move(action));
+                parse_git_source(src, copy.keep_git_dir),
+                engine::graph::VertexMeta{url_without_credentials(src), command.span}));
+            copy_from_last_input("/", false);
             continue;
         }
         if (is_url(src)) {
@@ -197,16 +202,10 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
             std::string filename = url_filename(src);
             inputs.push_back(engine::graph::State::http(engine::graph::HttpSource{src, checksum, filename},
                                                         engine::graph::VertexMeta{url_without_credentials(src), command.span}));
-            action.source_input = static_cast<int>(inputs.size());
-            action.src = "/" + filename;
-            action.dest = dest_path;
-            action.dest_is_dir = dest_is_dir;
-            action.allow_wildcard = false;
-            action.chown = chown;
-            action.chmod = chmod;
-            op.actions.emplace_back(std::move(action));
+            copy_from_last_input("/" + filename, true);
             continue;
         }
+        engine::graph::CopyAction action;
         action.source_input = 1;
         action.src = clean_path("/" + src);  // context paths are relative to its root
         action.dest = dest_path;
@@ -223,16 +222,7 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     for (const InlineFile& file : copy.inline_files) {
         std::string data = file.expand ? expand_heredoc_body(file.data, lookup) : file.data;
         inputs.push_back(inline_document(file, data, command, context));
-        engine::graph::CopyAction action;
-        action.source_input = static_cast<int>(inputs.size());
-        action.src = "/" + file.name;
-        action.dest = dest_path;
-        action.dest_is_dir = dest_is_dir;
-        action.allow_wildcard = false;
-        action.follow_symlinks = false;
-        action.chown = chown;
-        action.chmod = chmod;
-        op.actions.emplace_back(std::move(action));
+        copy_from_last_input("/" + file.name, false);
     }
     stage.result.rootfs = stage.result.rootfs.file(std::move(op), inputs,
                                                    engine::graph::VertexMeta{description, command.span});
