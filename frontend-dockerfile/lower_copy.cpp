@@ -51,10 +51,30 @@ std::string url_filename(const std::string& url) {
 
 // The URL as progress shows it: without "user:password@".
 std::string url_without_credentials(const std::string& url) {
+    if (url.find("://") == std::string::npos) return url;  // git@host:repo names a user, not a secret
     size_t authority = url.find("://") + 3;
     size_t at = url.find('@', authority);
     if (at == std::string::npos || at > url.find_first_of("/?#", authority)) return url;
     return url.substr(0, authority) + url.substr(at + 1);
+}
+
+// A git source as BuildKit reads it: "URL#REF:SUBDIR", both parts optional; the
+// "github.com/owner/repo" shorthand is fetched over HTTPS.
+engine::graph::GitSource parse_git_source(const std::string& src, bool keep_git_dir) {
+    engine::graph::GitSource source;
+    size_t hash = src.find('#');
+    source.url = src.substr(0, hash);
+    if (starts_with(source.url, "github.com/")) source.url = "https://" + source.url;
+    if (hash != std::string::npos) {
+        std::string fragment = src.substr(hash + 1);
+        size_t colon = fragment.find(':');
+        source.ref = fragment.substr(0, colon);
+        if (colon != std::string::npos) source.subdir = fragment.substr(colon + 1);
+    }
+    if (starts_with(source.ref, "-"))
+        throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: invalid git ref \"{}\"", src, source.ref));
+    source.keep_git_dir = keep_git_dir;
+    return source;
 }
 
 // ADD --checksum: a sha256 digest (what the download is hashed with).
@@ -115,8 +135,8 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     for (const std::string& src : srcs) {
         if (!copy.is_add && (is_url(src) || is_git(src)))
             throw Error(ErrorKind::dockerfile, fmt::format("COPY {}: source can't be a URL for COPY (use ADD)", src));
-        if (copy.is_add && is_git(src))
-            throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: git sources are not supported yet", src));
+        if (!copy.checksum.empty() && is_git(src))
+            throw Error(ErrorKind::dockerfile, fmt::format("ADD {}: --checksum is not supported for git sources", src));
     }
     const std::string checksum_text = expand_word(copy.checksum, lookup, escape);
     if (!checksum_text.empty() && (srcs.size() != 1 || !copy.inline_files.empty()))
@@ -140,7 +160,7 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     std::optional<uint32_t> chmod;
     if (std::string mode = expand_word(copy.chmod, lookup, escape); !mode.empty()) chmod = parse_chmod(mode);
 
-    // Input 1 is where paths are read (the context or --from); each URL and heredoc
+    // Input 1 is where paths are read (the context or --from); each URL, git and heredoc
     // source adds an input of its own.
     std::vector<engine::graph::State> inputs;
     bool from_stage = false;
@@ -148,29 +168,44 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
         const StageResult& source = context.copy_source_stage(from, stage.stage);
         inputs.push_back(source.rootfs);
         from_stage = !source.local_directory;
-    } else if (std::any_of(srcs.begin(), srcs.end(), [](const std::string& src) { return !is_url(src); })) {
+    } else if (std::any_of(srcs.begin(), srcs.end(), [](const std::string& src) { return !is_url(src) && !is_git(src); })) {
         inputs.push_back(context.build_context());
     }
 
     engine::graph::FileOp op;
     op.created_dir_mtime = created_dir_mtime(context.request());
-    for (const std::string& src : srcs) {
+    // A source with an input of its own (a URL, a git tree, a heredoc) is copied from
+    // that input's `path` as it is, never as a wildcard.
+    auto copy_from_last_input = [&](const std::string& path, bool follow_symlinks) {
         engine::graph::CopyAction action;
+        action.source_input = static_cast<int>(inputs.size());
+        action.src = path;
+        action.dest = dest_path;
+        action.dest_is_dir = dest_is_dir;
+        action.allow_wildcard = false;
+        action.follow_symlinks = follow_symlinks;
+        action.chown = chown;
+        action.chmod = chmod;
+        op.actions.emplace_back(std::move(action));
+    };
+    for (const std::string& src : srcs) {
+        if (is_git(src)) {
+            // The tree's contents are copied into dest, as a directory's are (BuildKit).
+            inputs.push_back(engine::graph::State::git(
+                parse_git_source(src, copy.keep_git_dir),
+                engine::graph::VertexMeta{url_without_credentials(src), command.span}));
+            copy_from_last_input("/", false);
+            continue;
+        }
         if (is_url(src)) {
             // Downloaded as one file and copied like a context file, never extracted (BuildKit).
             std::string filename = url_filename(src);
             inputs.push_back(engine::graph::State::http(engine::graph::HttpSource{src, checksum, filename},
                                                         engine::graph::VertexMeta{url_without_credentials(src), command.span}));
-            action.source_input = static_cast<int>(inputs.size());
-            action.src = "/" + filename;
-            action.dest = dest_path;
-            action.dest_is_dir = dest_is_dir;
-            action.allow_wildcard = false;
-            action.chown = chown;
-            action.chmod = chmod;
-            op.actions.emplace_back(std::move(action));
+            copy_from_last_input("/" + filename, true);
             continue;
         }
+        engine::graph::CopyAction action;
         action.source_input = 1;
         action.src = clean_path("/" + src);  // context paths are relative to its root
         action.dest = dest_path;
@@ -187,16 +222,7 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
     for (const InlineFile& file : copy.inline_files) {
         std::string data = file.expand ? expand_heredoc_body(file.data, lookup) : file.data;
         inputs.push_back(inline_document(file, data, command, context));
-        engine::graph::CopyAction action;
-        action.source_input = static_cast<int>(inputs.size());
-        action.src = "/" + file.name;
-        action.dest = dest_path;
-        action.dest_is_dir = dest_is_dir;
-        action.allow_wildcard = false;
-        action.follow_symlinks = false;
-        action.chown = chown;
-        action.chmod = chmod;
-        op.actions.emplace_back(std::move(action));
+        copy_from_last_input("/" + file.name, false);
     }
     stage.result.rootfs = stage.result.rootfs.file(std::move(op), inputs,
                                                    engine::graph::VertexMeta{description, command.span});

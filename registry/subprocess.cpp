@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <utility>
@@ -57,7 +58,8 @@ std::string find_program(const std::string& name, const std::string& search_path
     return {};
 }
 
-Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& search_path) {
+Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& search_path,
+                       const std::vector<std::string>& env_overrides) {
     if (argv.empty()) throw Error(ErrorKind::internal, "Subprocess: empty argv");
     std::string program = find_program(argv[0], search_path);
     if (program.empty())
@@ -68,6 +70,18 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& 
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::vector<std::string> env_strings = env_overrides;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string_view entry(*e);
+        std::string_view key = entry.substr(0, entry.find('='));
+        bool overridden = std::any_of(env_overrides.begin(), env_overrides.end(), [&](const std::string& o) {
+            return std::string_view(o).substr(0, o.find('=')) == key;
+        });
+        if (!overridden) env_strings.emplace_back(entry);
+    }
+    std::vector<char*> envp;
+    for (const std::string& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
 
     // stdin is a socket so that writing to a child that already exited gives EPIPE
     // (send with MSG_NOSIGNAL) instead of killing us with SIGPIPE.
@@ -85,7 +99,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& 
         if (::dup2(child_in.get(), 0) < 0 || ::dup2(child_out.get(), 1) < 0 || ::dup2(child_err.get(), 2) < 0)
             ::_exit(127);
         ::close_range(3, ~0U, 0);
-        ::execv(program.c_str(), args.data());
+        ::execve(program.c_str(), args.data(), envp.data());
         ::_exit(127);
     }
 }
@@ -135,8 +149,9 @@ void Subprocess::kill(int signal) {
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv, std::string_view input,
-                          std::chrono::seconds timeout, const std::string& search_path) {
-    Subprocess child(argv, search_path);
+                          std::chrono::seconds timeout, const std::string& search_path,
+                          const std::vector<std::string>& env_overrides) {
+    Subprocess child(argv, search_path, env_overrides);
     ProcessResult result;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     size_t written = 0;

@@ -18,8 +18,10 @@ class Subprocess {
 public:
     // Starts argv[0] (a path, or a name looked up in `search_path`, default $PATH) with
     // stdin, stdout and stderr on pipes. Throws Error(not_found) if the program is not
-    // there, Error(io) if it cannot be started.
-    Subprocess(const std::vector<std::string>& argv, const std::string& search_path = {});
+    // there, Error(io) if it cannot be started. `env_overrides` ("KEY=value") are set in
+    // the child's environment on top of ours.
+    Subprocess(const std::vector<std::string>& argv, const std::string& search_path = {},
+               const std::vector<std::string>& env_overrides = {});
     Subprocess(Subprocess&& other) noexcept;
     Subprocess& operator=(Subprocess&&) = delete;
     Subprocess(const Subprocess&) = delete;
@@ -53,7 +55,8 @@ struct ProcessResult {
 // Runs argv with `input` on stdin and collects stdout/stderr (each at most 1 MiB).
 // A child still running after `timeout` is killed and Error(io) is thrown naming argv[0].
 ProcessResult run_process(const std::vector<std::string>& argv, std::string_view input,
-                          std::chrono::seconds timeout, const std::string& search_path = {});
+                          std::chrono::seconds timeout, const std::string& search_path = {},
+                          const std::vector<std::string>& env_overrides = {});
 
 // The full path of `name` in `search_path` (colon-separated; default $PATH), or empty.
 std::string find_program(const std::string& name, const std::string& search_path = {});

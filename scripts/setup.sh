@@ -9,6 +9,8 @@ packages=(
   g++ meson ninja-build pkg-config python3
   libboost-dev libboost-filesystem-dev libarchive-dev libzstd-dev zlib1g-dev libssl-dev
   libcurl4-openssl-dev rapidjson-dev libyaml-cpp-dev catch2 libfmt-dev
+  # run: ADD <git url> clones with the git program
+  git
   # tests: independent readers of mab's output, emulation, rootless ids
   skopeo umoci jq qemu-user-static busybox-static uidmap util-linux passwd tar gzip zstd
   # tests: the registry test bed (tests/registry/registry_bed.py)

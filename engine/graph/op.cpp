@@ -77,6 +77,9 @@ std::string describe_op(const Op& op) {
             } else if constexpr (std::is_same_v<T, HttpSource>) {
                 return fmt::format("http(url={} checksum={} filename={})", quote(o.url),
                                    o.checksum ? o.checksum->str() : std::string("-"), quote(o.filename));
+            } else if constexpr (std::is_same_v<T, GitSource>) {
+                return fmt::format("git(url={} ref={} subdir={} keep_git_dir={})", quote(o.url), quote(o.ref),
+                                   quote(o.subdir), o.keep_git_dir);
             } else if constexpr (std::is_same_v<T, LocalSource>) {
                 std::string excludes;
                 for (const std::string& p : o.exclude_patterns)

@@ -46,6 +46,17 @@ struct HttpSource {
     bool operator==(const HttpSource&) const = default;
 };
 
+// A git repository's tree at a ref (ADD <git url>), cloned with the git program: the
+// ref is a branch, a tag or a full commit id ("" = the default branch); only `subdir`'s
+// contents when it is set; .git is kept only with keep_git_dir (ADD --keep-git-dir).
+struct GitSource {
+    std::string url;     // as written: "https://host/repo.git", "git@host:repo.git", "git://…"
+    std::string ref;
+    std::string subdir;  // "" = the whole tree
+    bool keep_git_dir = false;
+    bool operator==(const GitSource&) const = default;
+};
+
 enum class NetworkMode { host, none };
 
 // A process run in the sandbox on a copy of input 0 (RUN). The platform says which
@@ -124,7 +135,7 @@ struct FileOp {
     bool operator==(const FileOp&) const = default;
 };
 
-using Op = std::variant<ScratchSource, ImageSource, LocalSource, HttpSource, FileOp, ExecOp>;
+using Op = std::variant<ScratchSource, ImageSource, LocalSource, HttpSource, GitSource, FileOp, ExecOp>;
 
 // One line that names the op and all its semantic fields in a fixed order; it is both
 // the graph dump format and (with the inputs' digests) what the vertex digest hashes.

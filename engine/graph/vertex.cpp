@@ -50,6 +50,11 @@ State State::http(HttpSource source, VertexMeta meta) {
                                                 std::move(meta)));
 }
 
+State State::git(GitSource source, VertexMeta meta) {
+    return State(std::make_shared<const Vertex>(std::move(source), std::vector<VertexRef>{},
+                                                std::move(meta)));
+}
+
 State State::file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const {
     std::vector<VertexRef> inputs{m_vertex};
     for (const State& s : sources) inputs.push_back(s.vertex());

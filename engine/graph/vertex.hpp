@@ -46,6 +46,7 @@ public:
     static State local(LocalSource source, VertexMeta meta = {});
     static State image(ImageSource source, VertexMeta meta = {});
     static State http(HttpSource source, VertexMeta meta = {});
+    static State git(GitSource source, VertexMeta meta = {});
 
     // Applies `op` to this state (input 0) with `sources` as inputs 1..N.
     State file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const;

@@ -72,6 +72,17 @@ TEST_CASE("dump_graph numbers vertices in dependency order and shares equal ones
           "roots: v3 v3\n");
 }
 
+TEST_CASE("a git source's digest covers its URL, ref, subdirectory and --keep-git-dir") {
+    const GitSource base{"https://example.com/repo.git", "v1", "docs", false};
+    const auto digest = [](const GitSource& s) { return State::git(s).vertex()->digest(); };
+    CHECK(digest(base) == State::git(base, VertexMeta{"shown", {}}).vertex()->digest());
+    CHECK(digest(base) != digest(GitSource{"https://example.com/other.git", "v1", "docs", false}));
+    CHECK(digest(base) != digest(GitSource{"https://example.com/repo.git", "v2", "docs", false}));
+    CHECK(digest(base) != digest(GitSource{"https://example.com/repo.git", "v1", "", false}));
+    CHECK(digest(base) != digest(GitSource{"https://example.com/repo.git", "v1", "docs", true}));
+    CHECK(describe_op(base) == "git(url=\"https://example.com/repo.git\" ref=\"v1\" subdir=\"docs\" keep_git_dir=false)");
+}
+
 TEST_CASE("an HTTP source's digest covers its URL, checksum and file name") {
     const std::string url = "https://example.com/a.tar.gz";
     mab::oci::Digest sum = mab::oci::sha256_of("a");

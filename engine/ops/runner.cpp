@@ -12,6 +12,7 @@
 #include "engine/ops/exec_op.hpp"
 #include "engine/ops/file_op.hpp"
 #include "engine/ops/context_filter.hpp"
+#include "engine/ops/git_source.hpp"
 #include "engine/ops/http_source.hpp"
 #include "engine/ops/image_source.hpp"
 
@@ -39,7 +40,8 @@ Runner::Runner(RunnerConfig config) : m_config(std::move(config)) {
 bool Runner::reports_progress(const graph::Vertex& vertex) const {
     return std::holds_alternative<graph::FileOp>(vertex.op()) || std::holds_alternative<graph::ExecOp>(vertex.op()) ||
            std::holds_alternative<graph::ImageSource>(vertex.op()) ||
-           std::holds_alternative<graph::HttpSource>(vertex.op());
+           std::holds_alternative<graph::HttpSource>(vertex.op()) ||
+           std::holds_alternative<graph::GitSource>(vertex.op());
 }
 
 Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
@@ -69,6 +71,8 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 return run_local(op);
             } else if constexpr (std::is_same_v<T, graph::HttpSource>) {
                 return run_http(vertex, op);
+            } else if constexpr (std::is_same_v<T, graph::GitSource>) {
+                return run_git(vertex, op);
             } else {
                 return run_file(vertex, op, inputs);
             }
@@ -90,6 +94,10 @@ Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& ima
 Ref Runner::run_http(const graph::Vertex& vertex, const graph::HttpSource& source) {
     return build_snapshot(vertex, nullptr,
                           [&](Ref& ref) { ops::download_http_source(source, m_http, ref.rootfs); });
+}
+
+Ref Runner::run_git(const graph::Vertex& vertex, const graph::GitSource& source) {
+    return build_snapshot(vertex, nullptr, [&](Ref& ref) { ops::fetch_git_source(source, ref.rootfs); });
 }
 
 Ref Runner::run_local(const graph::LocalSource& source) const {

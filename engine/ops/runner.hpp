@@ -7,6 +7,7 @@
 //    as one layer (none when nothing changed);
 //  - ImageSource: a snapshot with the image's layers applied (ops/image_source.hpp);
 //  - HttpSource: a snapshot holding the one downloaded file (ops/http_source.hpp).
+//  - GitSource: a snapshot holding a repository's tree at a ref (ops/git_source.hpp).
 #pragma once
 
 #include <filesystem>
@@ -58,6 +59,7 @@ private:
     Ref run_local(const graph::LocalSource& source) const;
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
     Ref run_http(const graph::Vertex& vertex, const graph::HttpSource& source);
+    Ref run_git(const graph::Vertex& vertex, const graph::GitSource& source);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
     // A new snapshot over input 0, changed by `change`, diffed into a layer.

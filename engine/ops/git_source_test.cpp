@@ -1,0 +1,110 @@
+#include "engine/ops/git_source.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/temp_dir.hpp"
+#include "engine/ops/test_support.hpp"
+#include "registry/subprocess.hpp"
+
+using namespace mab::engine;
+using namespace mab::engine::ops::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string git(const fs::path& repo, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"git", "-C", repo.string(), "-c", "user.email=t@example.com", "-c", "user.name=t"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    mab::registry::ProcessResult r = mab::registry::run_process(argv, "", std::chrono::seconds(60));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out.substr(0, r.out.find('\n'));
+}
+
+// A repository with two commits: v1 (sub/a.txt "one", top.txt) and main (sub/a.txt "two").
+struct Repo {
+    mab::TempDir dir{fs::temp_directory_path(), "mab-git-test"};
+    fs::path path = dir.path() / "repo";
+    std::string first;
+    Repo() {
+        REQUIRE_FALSE(mab::registry::find_program("git").empty());  // scripts/setup.sh installs it
+        make_dir(path);
+        git(path, {"init", "-q", "-b", "main"});
+        make_dir(path / "sub");
+        write_file(path / "sub" / "a.txt", "one\n");
+        write_file(path / "top.txt", "top\n");
+        git(path, {"add", "-A"});
+        git(path, {"commit", "-q", "-m", "first"});
+        git(path, {"tag", "v1"});
+        first = git(path, {"rev-parse", "HEAD"});
+        write_file(path / "sub" / "a.txt", "two\n");
+        git(path, {"commit", "-q", "-a", "-m", "second"});
+    }
+    // file:// so that the shallow clone path is the one taken (a plain path ignores --depth).
+    std::string url() const { return "file://" + path.string(); }
+};
+
+std::vector<std::string> names(const fs::path& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a git source at a tag with a subdirectory holds only that directory's contents") {
+    Repo repo;
+    mab::TempDir root(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{repo.url(), "v1", "sub", false}, root.path());
+    CHECK(names(root.path()) == std::vector<std::string>{"a.txt"});
+    CHECK(read_file(root.path() / "a.txt") == "one\n");
+}
+
+TEST_CASE("a git source at a branch drops .git unless asked to keep it") {
+    Repo repo;
+    mab::TempDir plain(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{repo.url(), "main", "", false}, plain.path());
+    CHECK(names(plain.path()) == std::vector<std::string>{"sub", "top.txt"});
+    CHECK(read_file(plain.path() / "sub" / "a.txt") == "two\n");
+
+    mab::TempDir kept(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{repo.url(), "main", "", true}, kept.path());
+    CHECK(names(kept.path()) == std::vector<std::string>{".git", "sub", "top.txt"});
+}
+
+TEST_CASE("a git source at a commit id checks that commit out") {
+    Repo repo;
+    mab::TempDir root(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{repo.url(), repo.first, "", false}, root.path());
+    CHECK(read_file(root.path() / "sub" / "a.txt") == "one\n");
+    CHECK(names(root.path()) == std::vector<std::string>{"sub", "top.txt"});
+}
+
+TEST_CASE("a git source fails clearly and leaves nothing behind") {
+    Repo repo;
+    mab::TempDir root(fs::temp_directory_path(), "mab-git-root");
+    CHECK_THROWS_WITH(ops::fetch_git_source(graph::GitSource{repo.url(), "v1", "nope", false}, root.path()),
+                      Contains("subdirectory \"nope\" is not a directory in the repository"));
+    CHECK_THROWS_WITH(ops::fetch_git_source(graph::GitSource{repo.url(), "v1", "../..", false}, root.path()),
+                      Contains("subdirectory \"../..\""));
+    CHECK_THROWS_WITH(ops::fetch_git_source(graph::GitSource{repo.url(), "no-such-branch", "", false}, root.path()),
+                      Contains("git clone of " + repo.url() + " at no-such-branch: exit status 128: ") &&
+                          Contains("no-such-branch"));
+    // Port 1 on the loopback refuses at once; the password is never in the message.
+    try {
+        ops::fetch_git_source(graph::GitSource{"http://someone:hunter2@127.0.0.1:1/repo.git", "", "", false},
+                              root.path());
+        FAIL("an unreachable repository was cloned");
+    } catch (const mab::Error& e) {
+        CHECK_THAT(std::string(e.what()), Contains("git clone of http://127.0.0.1:1/repo.git: exit status"));
+        CHECK_THAT(std::string(e.what()), !Contains("hunter2"));
+    }
+    CHECK(names(root.path()).empty());
+}
