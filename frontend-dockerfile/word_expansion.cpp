@@ -292,9 +292,17 @@ private:
         std::optional<std::string> value = m_lookup(var);
         // BuildKit writes an unset ${v//p/r} back with a single slash.
         if (!value && m_options.keep_unset) return "${" + var + "/" + pattern + "/" + replace_with + "}";
+        // Replacements that repeat a long value grow with each reference: a few hundred
+        // bytes of Dockerfile could ask for gigabytes (found by the fuzzer).
+        constexpr size_t k_max_result = 16 << 20;
+        if (all && !pattern.empty() && value && replace_with.size() > pattern.size() &&
+            value->size() / pattern.size() * replace_with.size() > k_max_result)
+            fail("the result of ${" + var + "//…} would exceed 16 MiB");
         try {
-            return all ? replace_pattern_all(pattern, value.value_or(""), replace_with)
-                       : replace_pattern_first(pattern, value.value_or(""), replace_with);
+            std::string out = all ? replace_pattern_all(pattern, value.value_or(""), replace_with)
+                                  : replace_pattern_first(pattern, value.value_or(""), replace_with);
+            if (out.size() > k_max_result) fail("the result of ${" + var + "/…} exceeds 16 MiB");
+            return out;
         } catch (const Error& e) {
             fail(e.what());
         }
