@@ -51,6 +51,9 @@ public:
     // Applies `op` to this state (input 0) with `sources` as inputs 1..N.
     State file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const;
 
+    // This state with the layers of each of `layers` stacked on top (COPY --link).
+    State merge(const std::vector<State>& layers, VertexMeta meta) const;
+
     // Runs `op` on this state (RUN); the result is the changed filesystem.
     State exec(ExecOp op, VertexMeta meta) const;
 

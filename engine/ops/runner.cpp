@@ -15,6 +15,7 @@
 #include "engine/ops/git_source.hpp"
 #include "engine/ops/http_source.hpp"
 #include "engine/ops/image_source.hpp"
+#include "snapshotter/layer_apply.hpp"
 
 namespace mab::engine {
 
@@ -41,7 +42,8 @@ bool Runner::reports_progress(const graph::Vertex& vertex) const {
     return std::holds_alternative<graph::FileOp>(vertex.op()) || std::holds_alternative<graph::ExecOp>(vertex.op()) ||
            std::holds_alternative<graph::ImageSource>(vertex.op()) ||
            std::holds_alternative<graph::HttpSource>(vertex.op()) ||
-           std::holds_alternative<graph::GitSource>(vertex.op());
+           std::holds_alternative<graph::GitSource>(vertex.op()) ||
+           std::holds_alternative<graph::MergeOp>(vertex.op());
 }
 
 Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
@@ -73,6 +75,8 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 return run_http(vertex, op);
             } else if constexpr (std::is_same_v<T, graph::GitSource>) {
                 return run_git(vertex, op);
+            } else if constexpr (std::is_same_v<T, graph::MergeOp>) {
+                return run_merge(vertex, inputs);
             } else {
                 return run_file(vertex, op, inputs);
             }
@@ -98,6 +102,21 @@ Ref Runner::run_http(const graph::Vertex& vertex, const graph::HttpSource& sourc
 
 Ref Runner::run_git(const graph::Vertex& vertex, const graph::GitSource& source) {
     return build_snapshot(vertex, nullptr, [&](Ref& ref) { ops::fetch_git_source(source, ref.rootfs); });
+}
+
+Ref Runner::run_merge(const graph::Vertex& vertex, const std::vector<Ref>& inputs) {
+    if (inputs.empty()) throw Error(ErrorKind::internal, "merge without a base input");
+    return build_snapshot(vertex, &inputs[0], [&](Ref& ref) {
+        ref.layers = inputs[0].layers;
+        snapshotter::RootFs root(ref.rootfs);
+        for (size_t i = 1; i < inputs.size(); ++i) {
+            for (const LayerRecord& record : inputs[i].layers) {
+                // The blob the input's op wrote, applied as it is: its digest stays the layer's.
+                snapshotter::apply_layer(m_config.store->path_of(record.layer.blob.digest), root);
+                ref.layers.push_back(record);
+            }
+        }
+    });
 }
 
 Ref Runner::run_local(const graph::LocalSource& source) const {

@@ -8,6 +8,8 @@
 //  - ImageSource: a snapshot with the image's layers applied (ops/image_source.hpp);
 //  - HttpSource: a snapshot holding the one downloaded file (ops/http_source.hpp).
 //  - GitSource: a snapshot holding a repository's tree at a ref (ops/git_source.hpp).
+//  - MergeOp: a snapshot over input 0 with the layers of inputs 1..N applied, reused as
+//    they are (COPY --link).
 #pragma once
 
 #include <filesystem>
@@ -60,6 +62,8 @@ private:
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
     Ref run_http(const graph::Vertex& vertex, const graph::HttpSource& source);
     Ref run_git(const graph::Vertex& vertex, const graph::GitSource& source);
+    // Input 0's tree with the other inputs' layers applied on top, their blobs reused.
+    Ref run_merge(const graph::Vertex& vertex, const std::vector<Ref>& inputs);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
     // A new snapshot over input 0, changed by `change`, diffed into a layer.
