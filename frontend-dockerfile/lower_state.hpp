@@ -51,6 +51,8 @@ public:
     virtual engine::graph::State build_context() = 0;
     // Records an ARG declaration, so --build-arg values that no ARG uses are reported.
     virtual void note_declared_arg(const std::string& name) = 0;
+    // A warning for the build's output ("Dockerfile:3: ExposeInvalidFormat: …").
+    virtual void warn(std::string message) = 0;
     // Global ARG values (platform args, then ARGs before the first FROM).
     virtual const Variables& global_args() const = 0;
 };
