@@ -132,9 +132,19 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
     runner_config.cancelled = [] { return termination_requested(); };
+    // The persistent cache: records of earlier builds on this root, keyed by content.
+    engine::cache::RecordStore records(storage.cache_dir() / "records", store);
+    engine::ops::CacheKeys cache_keys(locals.directories, runner_config.layer_options, storage.cache_dir() / "stat");
+    runner_config.records = &records;
+    runner_config.cache_keys = &cache_keys;
+    runner_config.use_cache = !r.no_cache;
     engine::Runner runner(runner_config);
     engine::Solver solver(runner, progress);
     std::vector<engine::Ref> refs = solver.solve(roots);
+    cache_keys.save();
+    // Outputs of files need them on disk; image outputs need only the layers.
+    if (r.output && (r.output->type == exporter::OutputType::local || r.output->type == exporter::OutputType::tar))
+        for (engine::Ref& ref : refs) ref = runner.materialize(ref);
 
     BuildOutcome outcome;
     outcome.snapshotter = snapshots.snapshotter->name();

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
 #include <type_traits>
 #include <variant>
 
@@ -46,8 +47,88 @@ bool Runner::reports_progress(const graph::Vertex& vertex) const {
            std::holds_alternative<graph::MergeOp>(vertex.op());
 }
 
-Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
+namespace {
+
+// Ops whose results are layers worth a cache record (sources are cheap or not cacheable).
+bool makes_cache_records(const graph::Op& op) {
+    return std::holds_alternative<graph::FileOp>(op) || std::holds_alternative<graph::ExecOp>(op) ||
+           std::holds_alternative<graph::MergeOp>(op);
+}
+
+} // namespace
+
+std::optional<Ref> Runner::cached(const graph::Vertex& vertex) {
+    if (m_config.records == nullptr || m_config.cache_keys == nullptr || !m_config.use_cache ||
+        !makes_cache_records(vertex.op()))
+        return std::nullopt;
+    std::optional<oci::Digest> key = m_config.cache_keys->key_of(vertex);
+    if (!key) return std::nullopt;
+    std::optional<cache::CacheRecord> record = m_config.records->find(*key);
+    if (!record) return std::nullopt;
+    Ref ref;
+    ref.lazy = true;
+    ref.snapshot = std::string(key->hex());
+    for (const cache::CachedLayer& layer : record->layers)
+        ref.layers.push_back({layer.layer, layer.vertex, layer.description});
+    return ref;
+}
+
+void Runner::record(const graph::Vertex& vertex, const Ref& ref) {
+    if (m_config.records == nullptr || m_config.cache_keys == nullptr || !makes_cache_records(vertex.op())) return;
+    std::optional<oci::Digest> key = m_config.cache_keys->key_of(vertex);
+    if (!key) return;
+    cache::CacheRecord record;
+    record.key = *key;
+    record.description = vertex.meta().description;
+    record.created = static_cast<int64_t>(std::time(nullptr));
+    for (const LayerRecord& layer : ref.layers) record.layers.push_back({layer.layer, layer.vertex, layer.description});
+    m_config.records->put(record);
+}
+
+Ref Runner::materialize(const Ref& ref) {
+    if (!ref.lazy) return ref;
+    std::lock_guard lock(m_materialized_mutex);
+    auto found = m_materialized.find(ref.snapshot);
+    if (found != m_materialized.end()) return found->second;
+    snapshotter::Snapshotter& snapshots = *m_config.snapshots;
+    // Its own snapshot key, apart from vertex-digest keys: "c" + the cache key.
+    const std::string key = "c" + ref.snapshot.substr(0, 40);
+    if (snapshots.exists(key)) snapshots.remove(key);
+    Ref out = ref;
+    out.lazy = false;
+    out.snapshot = key;
+    try {
+        out.rootfs = snapshots.prepare(key, std::nullopt);
+        {
+            snapshotter::RootFs root(out.rootfs);  // closed before commit unmounts the tree
+            for (const LayerRecord& layer : ref.layers)
+                snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
+        }
+        out.rootfs = snapshots.commit(key);
+    } catch (...) {
+        try {
+            snapshots.remove(key);
+        } catch (const std::exception&) {
+        }
+        throw;
+    }
+    return m_materialized.emplace(ref.snapshot, out).first->second;
+}
+
+Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& given_inputs, ProgressSink& progress) {
     if (m_config.cancelled && m_config.cancelled()) throw Error(ErrorKind::cancelled, "build cancelled");
+    // Cache hits among the inputs get their files now, where this op reads them (a merge
+    // reads only its base's; the other inputs give their layers as they are).
+    std::vector<Ref> inputs = given_inputs;
+    for (size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i].lazy && (i == 0 || !std::holds_alternative<graph::MergeOp>(vertex.op())))
+            inputs[i] = materialize(inputs[i]);
+    Ref ref = run_op(vertex, inputs, progress);
+    record(vertex, ref);
+    return ref;
+}
+
+Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;

@@ -15,10 +15,14 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "emu/qemu_version.hpp"
+#include "engine/cache/record_store.hpp"
+#include "engine/ops/cache_keys.hpp"
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
 #include "registry/http_transport.hpp"
@@ -46,6 +50,11 @@ struct RunnerConfig {
     std::function<std::filesystem::path(const oci::Platform&)> prepare_platform = {};
     // True once the build should stop (Ctrl-C); checked before each op and while a RUN runs.
     std::function<bool()> cancelled = {};
+    // The persistent cache: records by key (null: no cache) and the keys. With
+    // `use_cache` false (--no-cache) records are written but never read.
+    const cache::RecordStore* records = nullptr;
+    ops::CacheKeys* cache_keys = nullptr;
+    bool use_cache = true;
 };
 
 class Runner : public OpRunner {
@@ -55,8 +64,14 @@ public:
     Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
             ProgressSink& progress) override;
     bool reports_progress(const graph::Vertex& vertex) const override;
+    std::optional<Ref> cached(const graph::Vertex& vertex) override;
+
+    // `ref` with its files in a snapshot: a lazy cache hit gets one built from its layers
+    // (once per build); any other ref is returned as it is. Thread-safe.
+    Ref materialize(const Ref& ref);
 
 private:
+    Ref run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress);
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
@@ -73,7 +88,12 @@ private:
     // and committed; a failure removes the half-built snapshot.
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
 
+    // Writes the cache record of a vertex that ran, if it has a key.
+    void record(const graph::Vertex& vertex, const Ref& ref);
+
     RunnerConfig m_config;
+    std::mutex m_materialized_mutex;
+    std::map<std::string, Ref> m_materialized;  // by the cache key of lazy refs
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
     registry::HttpTransport m_http;     // ADD <url> downloads
 };

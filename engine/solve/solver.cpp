@@ -26,6 +26,14 @@ const Ref& Solver::solve_vertex(const graph::VertexRef& vertex) {
         return found->second;
     }
 
+    if (std::optional<Ref> hit = m_runner.cached(*vertex)) {
+        if (m_runner.reports_progress(*vertex)) {
+            ++m_stats.cached;
+            m_progress.cached({vertex->digest(), vertex->meta().description});
+        }
+        return m_done.emplace(vertex->digest(), std::move(*hit)).first->second;
+    }
+
     std::vector<Ref> inputs;
     inputs.reserve(vertex->inputs().size());
     for (const graph::VertexRef& input : vertex->inputs()) inputs.push_back(solve_vertex(input));

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "engine/graph/vertex.hpp"
@@ -22,11 +23,14 @@ public:
                     ProgressSink& progress) = 0;
     // Whether the vertex is worth a progress line (sources are not).
     virtual bool reports_progress(const graph::Vertex& vertex) const = 0;
+    // The vertex's result from an earlier build (the persistent cache), asked before its
+    // inputs are solved: a hit means they need not run at all.
+    virtual std::optional<Ref> cached(const graph::Vertex& /*vertex*/) { return std::nullopt; }
 };
 
 struct SolveStats {
     int executed = 0;   // vertices run
-    int cached = 0;     // vertices answered from this solve's earlier results
+    int cached = 0;     // vertices answered from this solve's earlier results or the cache
 };
 
 class Solver {
