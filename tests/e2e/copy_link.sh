@@ -63,7 +63,7 @@ assert_eq "$(jq -r '.rootfs.diff_ids | length' <<<"$config")" 4 "diff_ids"
 digest() { jq -r '."containerimage.digest"' "$1"; }
 ctx=$(context ctx-snap 700 --link)
 mab build --platform linux/amd64 --metadata-file "$WORK/overlay.json" -o type=oci,dest="$WORK/o.tar" "$ctx"
-mab build --platform linux/amd64 --snapshotter native --metadata-file "$WORK/native.json" \
+mab build --platform linux/amd64 --no-cache --snapshotter native --metadata-file "$WORK/native.json" \
   -o type=oci,dest="$WORK/n.tar" "$ctx"
 assert_eq "$(digest "$WORK/native.json")" "$(digest "$WORK/overlay.json")" "overlay vs native with --link"
 if [[ $(id -u) -eq 0 ]] && command -v runuser >/dev/null; then
