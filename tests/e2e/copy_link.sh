@@ -38,7 +38,7 @@ copy_layer() {
 for flags in "" --link; do
   for mode in 700 750; do
     ctx=$(context "ctx-$mode${flags:+-link}" "$mode" "$flags")
-    mab build --platform linux/amd64 -o type=oci,dest="$WORK/$mode${flags:+-link}.tar" "$ctx"
+    mab build --platform linux/amd64 --no-cache -o type=oci,dest="$WORK/$mode${flags:+-link}.tar" "$ctx"
   done
 done
 linked_a=$(copy_layer "$WORK/700-link.tar")
