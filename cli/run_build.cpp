@@ -7,6 +7,7 @@
 #include "base/error.hpp"
 #include "base/termination.hpp"
 #include "cli/build_contexts.hpp"
+#include "cli/cache_exchange.hpp"
 #include "cli/build_request.hpp"
 #include "cli/config_file.hpp"
 #include "cli/emulation_setup.hpp"
@@ -139,9 +140,12 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.cache_keys = &cache_keys;
     runner_config.use_cache = !r.no_cache;
     engine::Runner runner(runner_config);
+    CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
+    if (!r.no_cache) import_caches(r.cache_from, roots, cache_exchange);
     engine::Solver solver(runner, progress);
     std::vector<engine::Ref> refs = solver.solve(roots);
     cache_keys.save();
+    export_caches(r.cache_to, roots, cache_exchange);
     // Outputs of files need them on disk; image outputs need only the layers.
     if (r.output && (r.output->type == exporter::OutputType::local || r.output->type == exporter::OutputType::tar))
         for (engine::Ref& ref : refs) ref = runner.materialize(ref);

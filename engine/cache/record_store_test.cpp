@@ -1,4 +1,6 @@
 #include "engine/cache/record_store.hpp"
+#include "engine/cache/cache_transfer.hpp"
+#include "oci/image_layout.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -57,4 +59,33 @@ TEST_CASE("records are found only while their blobs exist, and damaged ones are 
     CHECK_FALSE(store.find(r.key));
     store.remove(r.key);
     CHECK(store.list().empty());
+}
+
+TEST_CASE("cache records travel through an OCI layout and come back with their blobs") {
+    TempDir dir(fs::temp_directory_path(), "mab-cache-transfer");
+    oci::ContentStore from(dir.path() / "from");
+    oci::Descriptor blob = from.put("layer bytes", "application/vnd.oci.image.layer.v1.tar+gzip");
+    CacheRecord r = record_with(blob);
+    oci::Descriptor manifest = stage_cache_manifest({r}, from);
+    CHECK(read_cache_manifest(manifest, from) == std::vector<CacheRecord>{r});
+    write_cache_layout(dir.path() / "layout", manifest, from);
+
+    oci::ContentStore to(dir.path() / "to");
+    RecordStore records(dir.path() / "records", to);
+    oci::Descriptor imported = import_cache_layout_manifest(dir.path() / "layout", to);
+    CHECK(imported.digest == manifest.digest);
+    std::vector<CacheRecord> carried = read_cache_manifest(imported, to);
+    oci::ImageLayout layout(dir.path() / "layout");
+    int fetched = 0;
+    auto fetch = [&](const std::vector<oci::Descriptor>& blobs) {
+        for (const oci::Descriptor& b : blobs) layout.import_blob(b, to), ++fetched;
+    };
+    // Not wanted: nothing imported, nothing fetched.
+    CHECK(import_records(carried, [](const oci::Digest&) { return false; }, fetch, records, to) == 0);
+    CHECK(fetched == 0);
+    CHECK(import_records(carried, [](const oci::Digest&) { return true; }, fetch, records, to) == 1);
+    CHECK(fetched == 1);
+    REQUIRE(records.find(r.key));
+    CHECK(to.has(blob.digest));
+    CHECK_THROWS_AS(parse_cache_config("{\"records\":[],\"version\":9}"), Error);
 }

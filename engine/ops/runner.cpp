@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <set>
 #include <type_traits>
 #include <variant>
 
@@ -83,6 +84,25 @@ void Runner::record(const graph::Vertex& vertex, const Ref& ref) {
     record.created = static_cast<int64_t>(std::time(nullptr));
     for (const LayerRecord& layer : ref.layers) record.layers.push_back({layer.layer, layer.vertex, layer.description});
     m_config.records->put(record);
+}
+
+std::vector<oci::Digest> Runner::cache_keys_for(const std::vector<graph::VertexRef>& roots, bool final_only) {
+    std::vector<oci::Digest> keys;
+    if (m_config.cache_keys == nullptr) return keys;
+    std::set<oci::Digest> seen_vertices, seen_keys;
+    std::vector<const graph::Vertex*> todo;
+    for (const graph::VertexRef& root : roots) todo.push_back(root.get());
+    while (!todo.empty()) {
+        const graph::Vertex* v = todo.back();
+        todo.pop_back();
+        if (!seen_vertices.insert(v->digest()).second) continue;
+        if (makes_cache_records(v->op())) {
+            if (std::optional<oci::Digest> key = m_config.cache_keys->key_of(*v); key && seen_keys.insert(*key).second)
+                keys.push_back(*key);
+        }
+        for (size_t i = 0; i < v->inputs().size() && (!final_only || i == 0); ++i) todo.push_back(v->inputs()[i].get());
+    }
+    return keys;
 }
 
 Ref Runner::materialize(const Ref& ref) {

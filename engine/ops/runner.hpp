@@ -66,6 +66,11 @@ public:
     bool reports_progress(const graph::Vertex& vertex) const override;
     std::optional<Ref> cached(const graph::Vertex& vertex) override;
 
+    // The cache keys of the vertices `roots` need that make cache records: all of them,
+    // or with `final_only` those on each root's input-0 chain (the final stage's steps,
+    // --cache-to mode=min). Each key once, in no particular order.
+    std::vector<oci::Digest> cache_keys_for(const std::vector<graph::VertexRef>& roots, bool final_only);
+
     // `ref` with its files in a snapshot: a lazy cache hit gets one built from its layers
     // (once per build); any other ref is returned as it is. Thread-safe.
     Ref materialize(const Ref& ref);
