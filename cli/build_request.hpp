@@ -43,6 +43,7 @@ struct BuildRequest {
     std::string metadata_file;
     ProgressMode progress = ProgressMode::plain;
     bool no_cache = false;
+    std::vector<std::string> no_cache_filter;   // --no-cache-filter stage names (or indexes)
     std::vector<CacheSpec> cache_from;          // --cache-from, in order
     std::vector<CacheSpec> cache_to;            // --cache-to
     std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto

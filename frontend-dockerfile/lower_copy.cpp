@@ -264,14 +264,14 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
         // BuildKit's --link: the copy runs on scratch and its layer is stacked onto the
         // stage as it is, so the layer (and its cache) does not depend on the base.
         engine::graph::State layer = engine::graph::State::scratch().file(
-            std::move(op), inputs, engine::graph::VertexMeta{description, command.span});
+            std::move(op), inputs, step_meta(stage, description, command.span));
         stage.result.rootfs = stage.result.rootfs.merge(
-            {layer}, engine::graph::VertexMeta{link_description(description), command.span});
+            {layer}, step_meta(stage, link_description(description), command.span));
         add_history(stage, created_by, &layer);
         return;
     }
     stage.result.rootfs =
-        stage.result.rootfs.file(std::move(op), inputs, engine::graph::VertexMeta{description, command.span});
+        stage.result.rootfs.file(std::move(op), inputs, step_meta(stage, description, command.span));
     add_history(stage, created_by, &stage.result.rootfs);
 }
 

@@ -70,6 +70,10 @@ enum class StepText {
 std::string step_description(StageState& stage, const Command& command, char escape,
                              StepText text = StepText::expanded);
 
+// The metadata of a vertex a stage's instruction makes: its step name, lines and stage.
+engine::graph::VertexMeta step_meta(const StageState& stage, std::string description,
+                                    const std::optional<SourceSpan>& span);
+
 // Adds a history entry; layer_vertex is set for steps that made a FileOp.
 void add_history(StageState& stage, std::string created_by,
                  const engine::graph::State* layer = nullptr);

@@ -18,6 +18,8 @@ namespace mab::engine::graph {
 struct VertexMeta {
     std::string description;          // "[stage-0 2/3] COPY a.txt /app/"
     std::optional<SourceSpan> span;   // the Dockerfile lines it came from
+    // The stage's name, or its index when it has none ("1"): what --no-cache-filter names.
+    std::string stage = {};
 };
 
 class Vertex;

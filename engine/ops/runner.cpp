@@ -58,9 +58,31 @@ bool makes_cache_records(const graph::Op& op) {
 
 } // namespace
 
+bool Runner::cache_filtered(const graph::Vertex& vertex) {
+    if (m_config.no_cache_stages.empty()) return false;
+    std::lock_guard lock(m_filtered_mutex);
+    // Iterative: inputs' answers first, so deep graphs cannot overflow the stack.
+    std::vector<std::pair<const graph::Vertex*, bool>> stack{{&vertex, false}};
+    while (!stack.empty()) {
+        auto [v, inputs_done] = stack.back();
+        stack.pop_back();
+        if (m_filtered.count(v->digest())) continue;
+        if (!inputs_done) {
+            stack.push_back({v, true});
+            for (const graph::VertexRef& input : v->inputs())
+                if (!m_filtered.count(input->digest())) stack.push_back({input.get(), false});
+            continue;
+        }
+        bool filtered = m_config.no_cache_stages.count(v->meta().stage) > 0;
+        for (const graph::VertexRef& input : v->inputs()) filtered = filtered || m_filtered.at(input->digest());
+        m_filtered[v->digest()] = filtered;
+    }
+    return m_filtered.at(vertex.digest());
+}
+
 std::optional<Ref> Runner::cached(const graph::Vertex& vertex) {
     if (m_config.records == nullptr || m_config.cache_keys == nullptr || !m_config.use_cache ||
-        !makes_cache_records(vertex.op()))
+        !makes_cache_records(vertex.op()) || cache_filtered(vertex))
         return std::nullopt;
     std::optional<oci::Digest> key = m_config.cache_keys->key_of(vertex);
     if (!key) return std::nullopt;

@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ struct RunnerConfig {
     const cache::RecordStore* records = nullptr;
     ops::CacheKeys* cache_keys = nullptr;
     bool use_cache = true;
+    // --no-cache-filter: stages (VertexMeta::stage) whose steps, and every step built on
+    // them, read no record.
+    std::set<std::string> no_cache_stages = {};
 };
 
 class Runner : public OpRunner {
@@ -93,12 +97,16 @@ private:
     // and committed; a failure removes the half-built snapshot.
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
 
+    // Whether --no-cache-filter reaches the vertex (its stage, or an input's).
+    bool cache_filtered(const graph::Vertex& vertex);
     // Writes the cache record of a vertex that ran, if it has a key.
     void record(const graph::Vertex& vertex, const Ref& ref);
 
     RunnerConfig m_config;
     std::mutex m_materialized_mutex;
     std::map<std::string, Ref> m_materialized;  // by the cache key of lazy refs
+    std::mutex m_filtered_mutex;
+    std::map<oci::Digest, bool> m_filtered;     // cache_filtered's answers
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
     registry::HttpTransport m_http;     // ADD <url> downloads
 };

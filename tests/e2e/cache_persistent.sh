@@ -95,3 +95,23 @@ if [[ $(id -u) -eq 0 ]] && command -v runuser >/dev/null; then
   done
   assert_eq "$(counts "$WORK/out/rootless2.json")" "0 1" "rootless second build from the cache"
 fi
+
+# --no-cache-filter: the named stage's steps, and what is built on them, run again; other
+# stages still come from the cache.
+multi=$(new_context multi <<'DOCKERFILE'
+FROM scratch AS base
+COPY rootfs/ /
+FROM base AS deps
+RUN cat /proc/sys/kernel/random/uuid > /deps-id
+FROM base AS other
+RUN cat /proc/sys/kernel/random/uuid > /other-id
+FROM base
+COPY --from=deps /deps-id /deps-id
+COPY --from=other /other-id /other-id
+DOCKERFILE
+)
+busybox_rootfs "$multi/rootfs" sh cat
+mab build --platform linux/amd64 -o type=local,dest="$WORK/m1" "$multi"
+mab build --platform linux/amd64 --no-cache-filter DEPS --metadata-file "$WORK/m2.json" -o type=local,dest="$WORK/m2" "$multi"
+[[ "$(cat "$WORK/m2/deps-id")" != "$(cat "$WORK/m1/deps-id")" ]] || fail "--no-cache-filter deps: its RUN did not run again"
+assert_eq "$(cat "$WORK/m2/other-id")" "$(cat "$WORK/m1/other-id")" "--no-cache-filter leaves other stages cached"
