@@ -11,7 +11,7 @@
 #include "cli/call_flag.hpp"
 #include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
-#include "cli/progress_printer.hpp"
+#include "cli/progress_mode.hpp"
 #include "exporter/exporter.hpp"
 #include "oci/platform.hpp"
 #include "registry/settings.hpp"
@@ -40,7 +40,7 @@ struct BuildRequest {
     std::optional<exporter::OutputSpec> output;
     std::string iidfile;
     std::string metadata_file;
-    ProgressMode progress = ProgressMode::plain;
+    ProgressMode progress = ProgressMode::automatic;
     bool no_cache = false;
     std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto
     std::optional<int64_t> source_date_epoch;

@@ -69,7 +69,7 @@ std::string dockerfile_display_name(const BuildRequest& r) {
 
 BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const registry::Settings& registry,
                        SourceRegistry& sources) {
-    ProgressPrinter progress(stderr, r.progress);
+    ProgressPrinter progress(stderr, resolve_progress_mode(r.progress, ::fileno(stderr)));
     std::error_code ec;
     if (!fs::is_directory(r.context, ec))
         throw Error(ErrorKind::usage, fmt::format("unable to prepare context: path \"{}\" not found", r.context.string()));
@@ -149,6 +149,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     if (!r.output) {
         progress.note("WARNING: No output specified. The build result is discarded; use -o type=oci,dest=out.tar "
                       "(or type=docker, local, tar) to keep it");
+        progress.finish(false);
         return outcome;
     }
     const auto export_start = std::chrono::steady_clock::now();
@@ -157,7 +158,13 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     // The client that pulled the base images: it knows where their blobs are, for mounts.
     environment.registry = r.output->push ? &images_from.client() : nullptr;
     environment.progress = [&progress, step](const std::string& line) { progress.step_line(step, line); };
-    exporter::ExportResult result = exporter::export_images(images, *r.output, store, environment);
+    exporter::ExportResult result;
+    try {
+        result = exporter::export_images(images, *r.output, store, environment);
+    } catch (const std::exception& e) {
+        progress.fail_step(step, seconds_since(export_start), e.what());
+        throw;
+    }
     if (!result.root.digest.empty()) {
         outcome.image_digest = result.root.digest.str();
         outcome.image_media_type = result.root.media_type;
@@ -170,6 +177,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
                                                  result.root.digest.str()));
     }
     progress.end_step(step, seconds_since(export_start));
+    progress.finish(false);
     return outcome;
 }
 

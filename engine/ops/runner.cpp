@@ -62,8 +62,12 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 // is copied into a snapshot.
                 ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
+                // Tell the progress view where this RUN runs (its summary adds up qemu time).
+                const VertexInfo info{vertex.digest(), vertex.meta().description, op.platform.str(),
+                                      !context.emulator.empty()};
+                progress.placed(info);
                 return run_on_snapshot(vertex, inputs, [&](const std::filesystem::path& rootfs) {
-                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress, context);
+                    ops::run_exec(op, rootfs, info, progress, context);
                 });
             } else if constexpr (std::is_same_v<T, graph::ImageSource>) {
                 return run_image(vertex, op);
