@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli/progress_summary.hpp"
 
 namespace mab::cli {
@@ -55,6 +57,28 @@ void PlainRenderer::status(const Step& step, const std::string& text) {
     switch_to(step, out);
     out += fmt::format("#{} {}\n", step.number, text);
     write(out);
+}
+
+void PlainRenderer::transfer(const Step& step, const Transfer& transfer) {
+    const SteadyTime now = std::chrono::steady_clock::now();
+    auto [it, first] = m_shown.try_emplace({step.number, transfer.id});
+    Shown& shown = it->second;
+    if (shown.completed) return;
+    if (!first && !transfer.completed()) {
+        const uint64_t moved = transfer.current - std::min(shown.current, transfer.current);
+        const double fraction =
+            transfer.total == 0 ? 0 : static_cast<double>(moved) / static_cast<double>(transfer.total);
+        if (fraction < 0.05 && now - shown.at < std::chrono::seconds(5)) return;
+    }
+    shown = {transfer.current, now, transfer.completed()};
+    std::string line = fmt::format("#{} {} {}", step.number, transfer.id, format_bytes(transfer.current));
+    if (transfer.total != 0) line += " / " + format_bytes(transfer.total);
+    const double seconds = std::chrono::duration<double>(now - transfer.started).count();
+    if (seconds > 0.01) line += fmt::format(" {:.1f}s", seconds);
+    if (transfer.completed()) line += " done";
+    std::string out;
+    switch_to(step, out);
+    write(out + line + "\n");
 }
 
 void PlainRenderer::completed(const Step& step, const std::vector<LogLine>& flushed) {

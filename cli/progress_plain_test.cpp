@@ -148,3 +148,37 @@ TEST_CASE("plain: long lines are never cut", "[progress]") {
     }
     CHECK(out.text().find(std::string(5000, 'y') + "\n") != std::string::npos);
 }
+
+TEST_CASE("plain: bytes moved, at most every 5 % (and always the last), as buildx prints pulls", "[progress]") {
+    CapturedFile out;
+    const auto pull = vertex("[1/2] FROM registry.example/busybox:1@sha256:00");
+    const std::string layer = "sha256:" + std::string(64, 'a');
+    {
+        ProgressPrinter printer(std::make_unique<PlainRenderer>(out.get()));
+        printer.started(pull);
+        constexpr uint64_t k_total = 4'500'000;
+        for (uint64_t done = 16'384; done < k_total; done += 16'384) {
+            printer.transfer(pull, {layer, done, k_total});
+            if (done % (16'384 * 40) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(110));
+        }
+        printer.transfer(pull, {layer, k_total, k_total});
+        printer.transfer(pull, {layer, k_total, k_total});  // repeated: printed once
+        printer.finished(pull, 1);
+    }
+    const std::vector<std::string> lines = split_lines(out.text());
+    std::vector<std::string> transfers;
+    for (const std::string& line : lines)
+        if (line.find(layer) != std::string::npos) transfers.push_back(line);
+    REQUIRE(transfers.size() >= 2);
+    CHECK(transfers.size() <= 21);  // the first, then one per 5 % at most, then done
+    CHECK(std::regex_match(transfers.front(), std::regex("#1 " + layer + R"( 16\.38kB / 4\.50MB( \d+\.\ds)?)")));
+    CHECK(std::regex_match(transfers.back(), std::regex("#1 " + layer + R"( 4\.50MB / 4\.50MB \d+\.\ds done)")));
+}
+
+TEST_CASE("byte sizes as buildx prints them", "[progress]") {
+    CHECK(format_bytes(0) == "0B");
+    CHECK(format_bytes(999) == "999B");
+    CHECK(format_bytes(1234) == "1.23kB");
+    CHECK(format_bytes(45'600'000) == "45.60MB");
+    CHECK(format_bytes(3'000'000'000) == "3.00GB");
+}

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -131,6 +132,33 @@ void ProgressPrinter::placed(const engine::VertexInfo& vertex) {
     std::lock_guard lock(m_mutex);
     if (m_finished) return;
     step_locked(vertex);
+}
+
+void ProgressPrinter::transfer(const engine::VertexInfo& vertex, const engine::TransferProgress& status) {
+    std::lock_guard lock(m_mutex);
+    if (m_finished) return;
+    Step& step = step_locked(vertex);
+    const SteadyTime now = std::chrono::steady_clock::now();
+    auto found = std::find_if(step.transfers.begin(), step.transfers.end(),
+                              [&](const Transfer& t) { return t.id == status.id; });
+    const bool first = found == step.transfers.end();
+    if (first) {
+        Transfer fresh;
+        fresh.id = status.id;
+        fresh.started = now;
+        fresh.started_wall = std::chrono::system_clock::now();
+        step.transfers.push_back(fresh);
+        found = step.transfers.end() - 1;
+    }
+    Transfer& t = *found;
+    const bool was_complete = t.completed();
+    t.current = status.current;
+    t.total = status.total;
+    // Curl hands over a few kB at a time: pass on the first, the last and ten a second.
+    const bool due = first || (t.completed() && !was_complete) || now - t.updated >= std::chrono::milliseconds(100);
+    if (!due) return;
+    t.updated = now;
+    if (m_renderer) m_renderer->transfer(step, t);
 }
 
 void ProgressPrinter::note(std::string_view text) {

@@ -36,6 +36,7 @@ public:
     void log(const engine::VertexInfo& vertex, std::string_view text) override;
     void note(std::string_view text) override;
     void placed(const engine::VertexInfo& vertex) override;
+    void transfer(const engine::VertexInfo& vertex, const engine::TransferProgress& status) override;
 
     // A step the CLI itself performs ("exporting to oci image format").
     int begin_step(const std::string& description);

@@ -101,6 +101,29 @@ void RawJsonRenderer::status(const Step& step, const std::string& text) {
     log(step, text + "\n", std::chrono::system_clock::now());
 }
 
+void RawJsonRenderer::transfer(const Step& step, const Transfer& transfer) {
+    const std::string now = rfc3339_nano(std::chrono::system_clock::now());
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("statuses");
+    w.StartArray();
+    w.StartObject();
+    key_string(w, "id", transfer.id);
+    key_string(w, "vertex", step.digest.str());
+    w.Key("current");
+    w.Uint64(transfer.current);
+    w.Key("total");
+    w.Uint64(transfer.total);
+    key_string(w, "timestamp", now);
+    key_string(w, "started", rfc3339_nano(transfer.started_wall));
+    if (transfer.completed()) key_string(w, "completed", now);
+    w.EndObject();
+    w.EndArray();
+    w.EndObject();
+    write(buffer.GetString());
+}
+
 void RawJsonRenderer::completed(const Step& step, const std::vector<LogLine>&) { vertex(step); }
 
 void RawJsonRenderer::note(std::string_view text) {

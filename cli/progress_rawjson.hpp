@@ -3,7 +3,8 @@
 // output. Field names are BuildKit's: vertexes carry digest, name, started, completed,
 // cached, error; logs carry vertex, stream, data (base64, as Go encodes []byte) and
 // timestamp. Times are RFC 3339 in UTC with nanoseconds. The CLI's own lines come
-// as logs of their step, notes as {"warnings":[{"level":1,"short":base64}]}.
+// as logs of their step, bytes moved as {"statuses":[{id, vertex, current, total,
+// timestamp, started, completed}]}, notes as {"warnings":[{"level":1,"short":base64}]}.
 #pragma once
 
 #include <cstdio>
@@ -21,6 +22,7 @@ public:
     void cached(const Step& step) override;
     void output(const Step& step, std::string_view chunk, WallTime at, const std::vector<LogLine>& lines) override;
     void status(const Step& step, const std::string& text) override;
+    void transfer(const Step& step, const Transfer& transfer) override;
     void completed(const Step& step, const std::vector<LogLine>& flushed) override;
     void note(std::string_view text) override;
     void finish(const ProgressTrace& trace, bool failed) override;

@@ -28,6 +28,11 @@ TEST_CASE("rawjson: one SolveStatus object per line, logs whole per vertex acros
                 printer.finished(v, 0.1);
         });
         printer.cached(vertex("cached step"));
+        const auto pull = vertex("[1/1] FROM busybox");
+        printer.started(pull);
+        printer.transfer(pull, {"sha256:" + std::string(64, 'b'), 10, 20});
+        printer.transfer(pull, {"sha256:" + std::string(64, 'b'), 20, 20});
+        printer.finished(pull, 0.1);
         printer.note("WARNING: a note");
     }
     std::map<std::string, std::string> logs;    // vertex digest -> its output
@@ -35,6 +40,7 @@ TEST_CASE("rawjson: one SolveStatus object per line, logs whole per vertex acros
     std::map<std::string, std::string> errors;
     int cached = 0;
     int warnings = 0;
+    std::vector<uint64_t> transferred;
     const std::regex timestamp(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)");
     for (const std::string& line : split_lines(out.text())) {
         rapidjson::Document doc;
@@ -63,6 +69,14 @@ TEST_CASE("rawjson: one SolveStatus object per line, logs whole per vertex acros
                 REQUIRE(data);
                 logs[l["vertex"].GetString()] += *data;
             }
+        } else if (doc.HasMember("statuses")) {
+            const auto& st = doc["statuses"][0];
+            CHECK(st["id"].GetString() == "sha256:" + std::string(64, 'b'));
+            CHECK(st["vertex"].GetString() == vertex("[1/1] FROM busybox").digest.str());
+            CHECK(st["total"].GetUint64() == 20);
+            CHECK(std::regex_match(std::string(st["started"].GetString()), timestamp));
+            CHECK(st.HasMember("completed") == (st["current"].GetUint64() == 20));
+            transferred.push_back(st["current"].GetUint64());
         } else {
             REQUIRE(doc.HasMember("warnings"));
             CHECK(*mab::registry::base64_decode(doc["warnings"][0]["short"].GetString()) == "WARNING: a note");
@@ -70,6 +84,7 @@ TEST_CASE("rawjson: one SolveStatus object per line, logs whole per vertex acros
         }
     }
     CHECK(cached == 1);
+    CHECK(transferred == std::vector<uint64_t>{10, 20});
     CHECK(warnings == 1);
     for (int t = 0; t < k_threads; ++t) {
         const std::string digest = vertex("step " + std::to_string(t)).digest.str();

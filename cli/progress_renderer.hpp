@@ -20,6 +20,9 @@ public:
     virtual void output(const Step& step, std::string_view chunk, WallTime at, const std::vector<LogLine>& lines) = 0;
     // A line of the CLI's own steps ("transferring dockerfile: 52B done").
     virtual void status(const Step& step, const std::string& text) = 0;
+    // Bytes moved for one part of a step; the printer sends at most ten a second per
+    // part, and always the last.
+    virtual void transfer(const Step& step, const Transfer& transfer) = 0;
     // Done, failed or canceled: `step.state` says which; `flushed` is its last line
     // when the output did not end with a newline.
     virtual void completed(const Step& step, const std::vector<LogLine>& flushed) = 0;

@@ -1,6 +1,20 @@
 #include "cli/progress_trace.hpp"
 
+#include <fmt/format.h>
+
 namespace mab::cli {
+
+std::string format_bytes(uint64_t bytes) {
+    static const char* const k_units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    if (bytes < 1000) return fmt::format("{}B", bytes);
+    double value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1000 && unit + 1 < std::size(k_units)) {
+        value /= 1000;
+        ++unit;
+    }
+    return fmt::format("{:.2f}{}", value, k_units[unit]);
+}
 
 double Step::elapsed(SteadyTime now) const {
     if (completed()) return seconds;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,20 @@ struct LogLine {
     std::string text;   // without its newline
 };
 
+// Bytes moved for one part of a step (a layer being pulled).
+struct Transfer {
+    std::string id;  // "sha256:…"
+    uint64_t current = 0;
+    uint64_t total = 0;
+    SteadyTime started{};
+    WallTime started_wall{};
+    SteadyTime updated{};
+    bool completed() const { return total != 0 && current >= total; }
+};
+
+// "123B", "1.23kB", "45.60MB": decimal units with two decimals, as buildx prints sizes.
+std::string format_bytes(uint64_t bytes);
+
 struct Step {
     int number = 0;
     oci::Digest digest;
@@ -41,6 +56,7 @@ struct Step {
     std::string partial;               // output after the last newline
     double partial_offset = 0;         // when that partial line began
     std::vector<std::string> statuses; // the CLI's own lines ("transferring dockerfile: 52B done")
+    std::vector<Transfer> transfers;   // bytes moved, per part, in the order they began
 
     bool completed() const { return state != StepState::running; }
     // Seconds since the step started, or its duration once completed.

@@ -39,13 +39,26 @@ std::string step_title(const Step& step) {
     return step.name;
 }
 
-// " => NAME ... 1.2s", the time at the right edge.
-std::string step_line(const Step& step, SteadyTime now, int columns) {
-    const std::string time = fmt::format("{:.1f}s", step.elapsed(now));
+// `left` cut to fit, then `seconds` at the right edge.
+std::string with_time(const std::string& left, double seconds, int columns) {
+    const std::string time = fmt::format("{:.1f}s", seconds);
     const int room = std::max(columns - static_cast<int>(time.size()) - 1, 8);
-    std::string left = fit_to_width(" => " + printable_line(step_title(step)), room);
-    const size_t pad = static_cast<size_t>(room) - code_points(left) + 1;
-    return left + std::string(pad, ' ') + time;
+    std::string cut = fit_to_width(left, room);
+    const size_t pad = static_cast<size_t>(room) - code_points(cut) + 1;
+    return cut + std::string(pad, ' ') + time;
+}
+
+// " => NAME ... 1.2s"
+std::string step_line(const Step& step, SteadyTime now, int columns) {
+    return with_time(" => " + printable_line(step_title(step)), step.elapsed(now), columns);
+}
+
+// " => => sha256:… 1.20MB / 4.50MB ... 0.3s"
+std::string transfer_line(const Transfer& t, SteadyTime now, int columns) {
+    std::string left = " => => " + t.id + " " + format_bytes(t.current);
+    if (t.total != 0) left += " / " + format_bytes(t.total);
+    const SteadyTime end = t.completed() ? t.updated : now;
+    return with_time(left, std::chrono::duration<double>(end - t.started).count(), columns);
 }
 
 // The lines of one step: its own, its CLI status lines, and while it runs the last
@@ -65,6 +78,7 @@ std::vector<FrameLine> step_block(const Step& step, SteadyTime now, int columns)
     std::vector<FrameLine> block{{step_line(step, now, columns), tone_of(step)}};
     for (const std::string& status : step.statuses)
         block.push_back({fit_to_width(" => => " + printable_line(status), columns)});
+    for (const Transfer& transfer : step.transfers) block.push_back({transfer_line(transfer, now, columns)});
     if (step.state == StepState::running) {
         std::vector<std::string> tail;
         if (!step.partial.empty()) tail.push_back(step.partial);
@@ -172,6 +186,7 @@ void TtyRenderer::started(const Step& step) { remember(step); }
 void TtyRenderer::cached(const Step& step) { remember(step); }
 void TtyRenderer::output(const Step& step, std::string_view, WallTime, const std::vector<LogLine>&) { remember(step); }
 void TtyRenderer::status(const Step& step, const std::string&) { remember(step); }
+void TtyRenderer::transfer(const Step& step, const Transfer&) { remember(step); }
 void TtyRenderer::completed(const Step& step, const std::vector<LogLine>&) { remember(step); }
 
 void TtyRenderer::write(const std::string& text) {

@@ -3,6 +3,7 @@
 //   [+] Building 12.3s (8/12)
 //    => [internal] load build definition from Dockerfile               0.0s
 //    => => transferring dockerfile: 52B done
+//    => => sha256:4f4fb700ef54… 12.30MB / 45.60MB                       1.2s
 //    => CACHED [stage-0 2/3] COPY a /a                                  0.0s
 //    => [stage-0 3/3] RUN make                                          4.1s
 //    => => # the last few lines of its output, dimmed
@@ -57,6 +58,7 @@ public:
     void cached(const Step& step) override;
     void output(const Step& step, std::string_view chunk, WallTime at, const std::vector<LogLine>& lines) override;
     void status(const Step& step, const std::string& text) override;
+    void transfer(const Step& step, const Transfer& transfer) override;
     void completed(const Step& step, const std::vector<LogLine>& flushed) override;
     void note(std::string_view text) override;
     bool wants_ticks() const override { return true; }

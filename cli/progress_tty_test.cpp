@@ -44,6 +44,12 @@ TEST_CASE("tty frame: header, steps with their times at the right edge, the last
     auto running = make_step(3, "[2/3] RUN make with a name far too long for forty columns", StepState::running, 0);
     for (int i = 1; i <= 9; ++i) running->lines.push_back({0.1 * i, "line " + std::to_string(i)});
     running->partial = "progress\r50%\ttail";
+    Transfer layer;
+    layer.id = "sha256:0123456789ab";
+    layer.current = 1'200'000;
+    layer.total = 4'500'000;
+    layer.started = running->started;
+    running->transfers.push_back(layer);
     const std::vector<const Step*> steps{done.get(), cached.get(), running.get()};
 
     const std::vector<std::string> frame =
@@ -54,6 +60,7 @@ TEST_CASE("tty frame: header, steps with their times at the right edge, the last
                        " => => transferring dockerfile: 52B done",
                        " => CACHED [1/3] COPY a /a          0.0s",
                        " => [2/3] RUN make with a name far  0.0s",
+                       " => => sha256:0123456789ab 1.20MB / 0.0s",
                        " => => # line 5",
                        " => => # line 6",
                        " => => # line 7",

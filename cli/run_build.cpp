@@ -87,7 +87,11 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     // Base images: named contexts (local OCI layouts, docker-image://) and registries.
     StorageRoot storage(root);
     oci::ContentStore store(storage.content_dir());
-    ImageSources images_from(r.image_contexts, registry, store, progress);
+    // Registry notices (plain-HTTP fallback, mirror trouble) go through the progress
+    // view, so they neither break the tty view nor the rawjson stream.
+    registry::Settings registry_with_notices = registry;
+    registry_with_notices.notice = [&progress](const std::string& line) { progress.note("WARNING: " + line); };
+    ImageSources images_from(r.image_contexts, registry_with_notices, store, progress);
     dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
         -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
 
@@ -126,8 +130,9 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.local_sources = locals.directories;
     runner_config.exclude_origins = locals.ignore_files;
     runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,
-                                                     const std::vector<oci::Descriptor>& blobs) {
-        images_from.fetch(manifest, blobs);
+                                                     const std::vector<oci::Descriptor>& blobs,
+                                                     const registry::BlobProgress& on_bytes) {
+        images_from.fetch(manifest, blobs, on_bytes);
     };
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };

@@ -10,15 +10,16 @@
 
 #include "oci/content_store.hpp"
 #include "oci/descriptor.hpp"
+#include "registry/blob_progress.hpp"
 #include "registry/endpoint.hpp"
 
 namespace mab::registry {
 
 // Fetches `blob` from `repository` into `store` unless it is there already. A blob that
 // does not match its digest or size is an Error(registry) naming the digest, and
-// nothing is stored.
+// nothing is stored. `progress` (optional) hears the bytes received so far.
 void download_blob(Endpoint& endpoint, const std::string& repository, const oci::Descriptor& blob,
-                   oci::ContentStore& store);
+                   oci::ContentStore& store, const BlobProgress& progress = {});
 
 enum class UploadOutcome { present, mounted, uploaded };
 

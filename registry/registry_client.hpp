@@ -25,6 +25,7 @@
 #include "oci/descriptor.hpp"
 #include "oci/image_layout.hpp"
 #include "oci/platform.hpp"
+#include "registry/blob_progress.hpp"
 #include "registry/reference.hpp"
 #include "registry/settings.hpp"
 
@@ -66,8 +67,9 @@ public:
     PulledImage resolve_image(const Reference& ref, const oci::Platform& platform);
 
     // Fetches blobs of `ref`'s repository into the store (in parallel, verified); blobs
-    // the store has are skipped.
-    void fetch_blobs(const Reference& ref, const std::vector<oci::Descriptor>& blobs);
+    // the store has are skipped. `progress` (optional, thread-safe) hears each blob's bytes.
+    void fetch_blobs(const Reference& ref, const std::vector<oci::Descriptor>& blobs,
+                     const BlobProgress& progress = {});
 
     // resolve_image, then fetch_blobs of its layers.
     PulledImage pull_image(const Reference& ref, const oci::Platform& platform);

@@ -3,6 +3,7 @@
 // different vertices arrive interleaved from several threads.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,14 @@ struct VertexInfo {
     std::string platform = {};
     // True when those processes run under qemu-user rather than on the host's CPU.
     bool emulated = false;
+};
+
+// Bytes moved for one part of a vertex's work (a layer being pulled), shown like
+// buildx's "sha256:… 12.3MB / 45.6MB" lines. The part is done when current == total.
+struct TransferProgress {
+    std::string id;  // what moves: a blob digest
+    uint64_t current = 0;
+    uint64_t total = 0;
 };
 
 class ProgressSink {
@@ -36,6 +45,11 @@ public:
     // and `vertex.emulated` are set (the solver's own events carry neither). Sinks that
     // do not report emulation can ignore it.
     virtual void placed(const VertexInfo& vertex) { (void)vertex; }
+    // Bytes moved so far for one part of a running vertex's work (any thread).
+    virtual void transfer(const VertexInfo& vertex, const TransferProgress& status) {
+        (void)vertex;
+        (void)status;
+    }
 };
 
 // Discards everything (library callers and tests that do not care).

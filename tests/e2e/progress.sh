@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # --progress=plain|tty|rawjson|quiet|auto on real builds (issue 6): a two-platform
 # build whose arm64 RUN runs under qemu, steps shared by two stages (CACHED), and a
-# failing step. Plain lines are checked with regexes, rawjson with python3's json,
+# failing step, and a base image pulled from the registry bed (byte progress). Plain lines are checked with regexes, rawjson with python3's json,
 # tty through a pseudo-terminal (tests/e2e/pty_screen.py replays the cursor moves).
 source "$(dirname "$0")/lib.sh"
-need python3
+need python3 skopeo jq
 need_root_amd64_with_qemu
 
 ctx=$(busybox_context ctx amd64:amd64 arm64:arm64 <<'DOCKERFILE'
@@ -145,6 +145,35 @@ has_line '^ => ERROR \[2/2\] RUN '
 has_line '^ > \[2/2\] RUN \["/bin/busybox", "sh", "-c", "echo about to fail; exit 3"\]:$'
 has_line '^[0-9]+\.[0-9]{3} about to fail$'
 has_line 'ERROR: .*exit code: 3'
+
+# --- a pull: each layer's bytes under the base image's step, buildx's "sha256:… 1.2MB / 1.2MB 0.1s done"
+start_registry_bed
+bed_push_busybox "$BED_REGISTRY/library/busybox:1" linux/arm64
+layers=$(skopeo inspect --tls-verify=false --override-arch arm64 "docker://$BED_REGISTRY/library/busybox:1" |
+  jq -r '.Layers[]')
+[[ -n "$layers" ]] || fail "the pushed base has no layers"
+pull_ctx=$(new_context pull <<DOCKERFILE
+FROM $BED_PROXY/library/busybox:1
+RUN echo pulled
+DOCKERFILE
+)
+MAB_ROOT="$WORK/root-pull" stderr_of --progress=plain --platform linux/arm64 "$pull_ctx"
+from=$(step_number "\[internal\] load image $BED_PROXY/library/busybox:1 \(linux/arm64\)")
+[[ -n "$from" ]] || { cp "$WORK/err" "$WORK/last.out"; fail "no step for the base image"; }
+for layer in $layers; do
+  has_line "^#$from $layer [0-9.]+(B|kB|MB) / [0-9.]+(B|kB|MB)( [0-9]+\.[0-9]s)? done\$"
+done
+MAB_ROOT="$WORK/root-pull-json" stderr_of --progress=rawjson --platform linux/arm64 "$pull_ctx"
+python3 - "$WORK/err" $layers <<'PY' || fail "rawjson statuses of a pull"
+import json, sys
+done = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    for s in json.loads(line).get("statuses", []):
+        assert s["vertex"].startswith("sha256:") and s["total"] > 0 and s["current"] <= s["total"], s
+        if "completed" in s:
+            done[s["id"]] = s["current"] == s["total"]
+assert all(done.get(layer) for layer in sys.argv[2:]), done
+PY
 
 # auto: a terminal gets the tty view, a pipe gets plain lines.
 python3 "$E2E_DIR/pty_screen.py" 90 30 "$WORK/raw" -- "$MAB" build -o type=oci,dest="$WORK/auto.tar" "$ctx" \
