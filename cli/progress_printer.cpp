@@ -137,7 +137,15 @@ void ProgressPrinter::placed(const engine::VertexInfo& vertex) {
 void ProgressPrinter::transfer(const engine::VertexInfo& vertex, const engine::TransferProgress& status) {
     std::lock_guard lock(m_mutex);
     if (m_finished) return;
-    Step& step = step_locked(vertex);
+    transfer_locked(step_locked(vertex), status);
+}
+
+void ProgressPrinter::step_transfer(int number, const engine::TransferProgress& status) {
+    std::lock_guard lock(m_mutex);
+    if (Step* step = cli_step(number)) transfer_locked(*step, status);
+}
+
+void ProgressPrinter::transfer_locked(Step& step, const engine::TransferProgress& status) {
     const SteadyTime now = std::chrono::steady_clock::now();
     auto found = std::find_if(step.transfers.begin(), step.transfers.end(),
                               [&](const Transfer& t) { return t.id == status.id; });

@@ -43,6 +43,8 @@ public:
     void step_line(int step, const std::string& text);
     void end_step(int step, double seconds);
     void fail_step(int step, double seconds, std::string_view message);
+    // Bytes moved for one part of a CLI step (a blob a push uploads); any thread.
+    void step_transfer(int step, const engine::TransferProgress& status);
 
     // The build is over: stops the live view and prints the last words (the summary,
     // a failed step's log). Later events are ignored.
@@ -51,6 +53,7 @@ public:
 private:
     Step& step_locked(const engine::VertexInfo& vertex);
     Step* cli_step(int number);
+    void transfer_locked(Step& step, const engine::TransferProgress& status);
     void complete_locked(Step& step, StepState state, double seconds, std::string_view message);
     void run_ticker();
 

@@ -163,6 +163,9 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     // The client that pulled the base images: it knows where their blobs are, for mounts.
     environment.registry = r.output->push ? &images_from.client() : nullptr;
     environment.progress = [&progress, step](const std::string& line) { progress.step_line(step, line); };
+    environment.blob_progress = [&progress, step](const oci::Descriptor& blob, uint64_t done) {
+        progress.step_transfer(step, {blob.digest.str(), done, static_cast<uint64_t>(blob.size)});
+    };
     exporter::ExportResult result;
     try {
         result = exporter::export_images(images, *r.output, store, environment);

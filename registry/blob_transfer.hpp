@@ -27,7 +27,10 @@ enum class UploadOutcome { present, mounted, uploaded };
 // repository mount from one of `mount_from` (same registry) if it accepts one, else an
 // upload from `store` (monolithic up to settings.chunked_upload_threshold, chunked
 // above). Throws Error(registry) if it must be uploaded and `store` lacks it.
+// `progress` (optional) hears the bytes the registry has taken of an upload: 0 at its
+// start, after each chunk, blob.size at the end (nothing for a mount or a present blob).
 UploadOutcome upload_blob(Endpoint& endpoint, const std::string& repository, const oci::Descriptor& blob,
-                          const oci::ContentStore& store, const std::vector<std::string>& mount_from);
+                          const oci::ContentStore& store, const std::vector<std::string>& mount_from,
+                          const BlobProgress& progress = {});
 
 } // namespace mab::registry

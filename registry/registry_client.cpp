@@ -78,8 +78,8 @@ PulledImage RegistryClient::pull_image(const Reference& ref, const oci::Platform
 }
 
 PushResult RegistryClient::push_image(const oci::Descriptor& root, const Reference& repository,
-                                      const std::vector<std::string>& tags) {
-    return m_impl->push(root, repository, tags);
+                                      const std::vector<std::string>& tags, const BlobProgress& progress) {
+    return m_impl->push(root, repository, tags, progress);
 }
 
 void RegistryClient::verify_login(const std::string& host, const std::string& username, const std::string& secret) {

@@ -78,8 +78,10 @@ public:
     // `repository` (its tag and digest are ignored), tagged with each of `tags`, or by
     // digest only if `tags` is empty. Blobs the registry has are skipped, blobs known in
     // another repository of the registry are mounted; child manifests go before the index.
+    // `progress` (optional, thread-safe) hears the bytes of each uploaded blob the
+    // registry has taken: 0 when its upload starts, then after each chunk and the end.
     PushResult push_image(const oci::Descriptor& root, const Reference& repository,
-                          const std::vector<std::string>& tags);
+                          const std::vector<std::string>& tags, const BlobProgress& progress = {});
 
     // Checks `username`/`secret` against `host` ("docker.io", "localhost:5000") as docker
     // login does: GET /v2/ answered with Basic auth or with a token fetched with them.

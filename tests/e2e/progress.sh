@@ -175,6 +175,17 @@ for line in open(sys.argv[1], encoding="utf-8"):
 assert all(done.get(layer) for layer in sys.argv[2:]), done
 PY
 
+# --- a push: each uploaded blob's bytes under the export step
+MAB_ROOT="$WORK/root-push" stderr_of --progress=plain --platform linux/arm64 -t "$BED_PROXY/progress/app:1" --push "$ctx"
+export_step=$(step_number 'exporting to image')
+[[ -n "$export_step" ]] || { cp "$WORK/err" "$WORK/last.out"; fail "no export step"; }
+pushed=$(skopeo inspect --tls-verify=false "docker://$BED_REGISTRY/progress/app:1" | jq -r '.Layers[]')
+[[ -n "$pushed" ]] || fail "nothing was pushed"
+for layer in $pushed; do
+  has_line "^#$export_step $layer [0-9.]+(B|kB|MB) / [0-9.]+(B|kB|MB)( [0-9]+\.[0-9]s)? done\$"
+done
+has_line "^#$export_step pushing layers to $BED_PROXY/progress/app: [0-9]+ uploaded"
+
 # auto: a terminal gets the tty view, a pipe gets plain lines.
 python3 "$E2E_DIR/pty_screen.py" 90 30 "$WORK/raw" -- "$MAB" build -o type=oci,dest="$WORK/auto.tar" "$ctx" \
   >"$WORK/err" || fail "auto on a terminal"
