@@ -223,6 +223,8 @@ void TtyRenderer::draw(bool final) {
 void TtyRenderer::finish(const ProgressTrace& trace, bool) {
     m_steps.clear();
     for (const std::unique_ptr<Step>& step : trace.steps()) m_steps.push_back(step.get());
+    // A build that stopped before its first step (a bad flag, no context) shows no view.
+    if (m_steps.empty() && m_drawn_lines == 0) return;
     draw(true);
     std::string out;
     const std::string summary = format_summary(trace);

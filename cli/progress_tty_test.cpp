@@ -132,3 +132,12 @@ TEST_CASE("tty: steps on several threads; the last frame lists each, then the fa
     // Nothing in the view is wider than the terminal.
     for (size_t i = 0; i < 1 + k_threads; ++i) CHECK(lines[i].size() <= 60);
 }
+
+TEST_CASE("tty: a build that stops before its first step leaves the screen alone", "[progress]") {
+    CapturedFile out;
+    {
+        ProgressPrinter printer(std::make_unique<TtyRenderer>(out.get(), TerminalSize{60, 12}));
+        printer.finish(true);
+    }
+    CHECK(out.text().empty());
+}
