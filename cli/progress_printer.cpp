@@ -49,7 +49,7 @@ void ProgressPrinter::run_ticker() {
     std::unique_lock lock(m_mutex);
     while (!m_finished) {
         m_wake.wait_for(lock, std::chrono::milliseconds(100));
-        if (!m_finished) m_renderer->tick();
+        if (!m_finished) m_renderer->tick(m_trace);
     }
 }
 

@@ -175,20 +175,6 @@ std::vector<FrameLine> tty_frame(const std::vector<const Step*>& steps, double e
 TtyRenderer::TtyRenderer(std::FILE* out, std::optional<TerminalSize> fixed)
     : m_out(out), m_fixed(fixed), m_started(std::chrono::steady_clock::now()) {}
 
-void TtyRenderer::remember(const Step& step) {
-    if (std::find(m_steps.begin(), m_steps.end(), &step) == m_steps.end()) {
-        m_steps.push_back(&step);
-        std::sort(m_steps.begin(), m_steps.end(), [](const Step* a, const Step* b) { return a->number < b->number; });
-    }
-}
-
-void TtyRenderer::started(const Step& step) { remember(step); }
-void TtyRenderer::cached(const Step& step) { remember(step); }
-void TtyRenderer::output(const Step& step, std::string_view, WallTime, const std::vector<LogLine>&) { remember(step); }
-void TtyRenderer::status(const Step& step, const std::string&) { remember(step); }
-void TtyRenderer::transfer(const Step& step, const Transfer&) { remember(step); }
-void TtyRenderer::completed(const Step& step, const std::vector<LogLine>&) { remember(step); }
-
 void TtyRenderer::write(const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), m_out);
     std::fflush(m_out);
@@ -200,19 +186,28 @@ std::string TtyRenderer::erase_view() const {
 }
 
 void TtyRenderer::note(std::string_view text) {
-    // Above the view: erase it, print the note, draw the view again below.
+    // Above the view: erase it and print the note; the next tick draws the view below.
     write(erase_view() + std::string(text) + "\n");
     m_drawn_lines = 0;
-    draw(false);
 }
 
-void TtyRenderer::tick() { draw(false); }
+void TtyRenderer::tick(const ProgressTrace& trace) { draw(trace, false); }
 
-void TtyRenderer::draw(bool final) {
+namespace {
+
+std::vector<const Step*> steps_of(const ProgressTrace& trace) {
+    std::vector<const Step*> steps;
+    for (const std::unique_ptr<Step>& step : trace.steps()) steps.push_back(step.get());
+    return steps;
+}
+
+} // namespace
+
+void TtyRenderer::draw(const ProgressTrace& trace, bool final) {
     const TerminalSize size = m_fixed ? *m_fixed : terminal_size(::fileno(m_out));
     const SteadyTime now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - m_started).count();
-    std::vector<FrameLine> frame = tty_frame(m_steps, elapsed, now, size.columns, final ? 0 : size.rows - 1, final);
+    std::vector<FrameLine> frame = tty_frame(steps_of(trace), elapsed, now, size.columns, final ? 0 : size.rows - 1, final);
     std::string out = m_drawn_lines > 0 ? fmt::format("\x1b[{}A\r", m_drawn_lines) : "";
     for (const FrameLine& line : frame) out += coloured(line) + "\x1b[K\n";
     if (static_cast<int>(frame.size()) < m_drawn_lines) out += "\x1b[J";
@@ -221,11 +216,9 @@ void TtyRenderer::draw(bool final) {
 }
 
 void TtyRenderer::finish(const ProgressTrace& trace, bool) {
-    m_steps.clear();
-    for (const std::unique_ptr<Step>& step : trace.steps()) m_steps.push_back(step.get());
     // A build that stopped before its first step (a bad flag, no context) shows no view.
-    if (m_steps.empty() && m_drawn_lines == 0) return;
-    draw(true);
+    if (trace.steps().empty() && m_drawn_lines == 0) return;
+    draw(trace, true);
     std::string out;
     const std::string summary = format_summary(trace);
     if (!summary.empty()) {
@@ -239,7 +232,7 @@ void TtyRenderer::finish(const ProgressTrace& trace, bool) {
             start = end + 1;
         }
     }
-    for (const Step* step : m_steps) {
+    for (const std::unique_ptr<Step>& step : trace.steps()) {
         if (step->state != StepState::failed) continue;
         out += fmt::format("------\n > {}:\n", step->name);
         for (const LogLine& line : step->lines) out += fmt::format("{:.3f} {}\n", line.offset, line.text);

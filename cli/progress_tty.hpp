@@ -1,5 +1,5 @@
-// buildx's --progress=tty: a live view redrawn in place (cursor up, rewrite, clear) at
-// most ten times a second by the ProgressPrinter's ticker:
+// buildx's --progress=tty: a live view of the whole trace redrawn in place (cursor up,
+// rewrite, clear) ten times a second by the ProgressPrinter's ticker, never on events:
 //   [+] Building 12.3s (8/12)
 //    => [internal] load build definition from Dockerfile               0.0s
 //    => => transferring dockerfile: 52B done
@@ -54,27 +54,19 @@ public:
     // `fixed` replaces the terminal's size (tests).
     explicit TtyRenderer(std::FILE* out, std::optional<TerminalSize> fixed = std::nullopt);
 
-    void started(const Step& step) override;
-    void cached(const Step& step) override;
-    void output(const Step& step, std::string_view chunk, WallTime at, const std::vector<LogLine>& lines) override;
-    void status(const Step& step, const std::string& text) override;
-    void transfer(const Step& step, const Transfer& transfer) override;
-    void completed(const Step& step, const std::vector<LogLine>& flushed) override;
     void note(std::string_view text) override;
     bool wants_ticks() const override { return true; }
-    void tick() override;
+    void tick(const ProgressTrace& trace) override;
     void finish(const ProgressTrace& trace, bool failed) override;
 
 private:
-    void remember(const Step& step);
-    void draw(bool final);
+    void draw(const ProgressTrace& trace, bool final);
     std::string erase_view() const;
     void write(const std::string& text);
 
     std::FILE* m_out;
     std::optional<TerminalSize> m_fixed;
     SteadyTime m_started;
-    std::vector<const Step*> m_steps;
     int m_drawn_lines = 0;  // lines of the frame on screen, above the cursor
 };
 
