@@ -61,8 +61,10 @@ State State::file(FileOp op, const std::vector<State>& sources, VertexMeta meta)
     return State(std::make_shared<const Vertex>(std::move(op), std::move(inputs), std::move(meta)));
 }
 
-State State::exec(ExecOp op, VertexMeta meta) const {
-    return State(std::make_shared<const Vertex>(std::move(op), std::vector<VertexRef>{m_vertex}, std::move(meta)));
+State State::exec(ExecOp op, VertexMeta meta, const std::vector<State>& mount_sources) const {
+    std::vector<VertexRef> inputs{m_vertex};
+    for (const State& s : mount_sources) inputs.push_back(s.vertex());
+    return State(std::make_shared<const Vertex>(std::move(op), std::move(inputs), std::move(meta)));
 }
 
 bool State::is_scratch() const { return std::holds_alternative<ScratchSource>(m_vertex->op()); }

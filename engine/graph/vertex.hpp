@@ -51,8 +51,9 @@ public:
     // Applies `op` to this state (input 0) with `sources` as inputs 1..N.
     State file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const;
 
-    // Runs `op` on this state (RUN); the result is the changed filesystem.
-    State exec(ExecOp op, VertexMeta meta) const;
+    // Runs `op` on this state (RUN) with `mount_sources` as inputs 1..N (what its
+    // mounts read); the result is the changed filesystem.
+    State exec(ExecOp op, VertexMeta meta, const std::vector<State>& mount_sources = {}) const;
 
     const VertexRef& vertex() const { return m_vertex; }
     bool is_scratch() const;
