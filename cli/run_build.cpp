@@ -132,6 +132,10 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
     runner_config.cancelled = [] { return termination_requested(); };
+    runner_config.run_mounts.cache_root = storage.cache_mounts_dir();
+    runner_config.run_mounts.scratch_dir = work.path();
+    runner_config.run_mounts.secrets = r.secrets;
+    runner_config.run_mounts.ssh_sockets = r.ssh_sockets;
     engine::Runner runner(runner_config);
     engine::Solver solver(runner, progress);
     std::vector<engine::Ref> refs = solver.solve(roots);

@@ -1,4 +1,5 @@
-// The storage root's layout: content/ (blobs by digest), tmp/ (per-build work dirs).
+// The storage root's layout: content/ (blobs by digest), cache-mounts/ (RUN cache
+// mounts), tmp/ (per-build work dirs).
 // Opening it creates what is missing (0700: snapshots may hold setuid files and must
 // not be reachable by other users) and removes work dirs of builds that died.
 #pragma once
@@ -25,6 +26,8 @@ public:
     explicit StorageRoot(std::filesystem::path root);
 
     std::filesystem::path content_dir() const { return m_root / "content"; }
+    // RUN --mount=type=cache directories, kept across builds (engine/ops/cache_mount.hpp).
+    std::filesystem::path cache_mounts_dir() const { return m_root / "cache-mounts"; }
     // A work dir for one build, locked, removed when the BuildDir goes away.
     BuildDir make_build_dir() const;
 
