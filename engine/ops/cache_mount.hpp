@@ -26,8 +26,9 @@ struct CacheMountSpec {
     std::string id;
     graph::CacheSharing sharing = graph::CacheSharing::shared;
     uint32_t mode = 0755;  // applied when the directory is created
-    uint32_t uid = 0, gid = 0;
-    std::string seed_key;  // "" without from=; else names what seeds it (part of the dir's name)
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::string seed_key = {};  // "" without from=; else names what seeds it (part of the dir's name)
 };
 
 class CacheLease {
