@@ -101,7 +101,7 @@ PreparedMounts::PreparedMounts(const graph::ExecOp& op, const std::vector<FileOp
             add_secret(mount, i);
             break;
         case graph::MountType::ssh:
-            add_ssh(mount);
+            add_ssh(mount, i);
             break;
         }
     }
@@ -208,7 +208,7 @@ void PreparedMounts::add_secret(const graph::ExecMount& mount, size_t index) {
     m_mounts.push_back(m);
 }
 
-void PreparedMounts::add_ssh(const graph::ExecMount& mount) {
+void PreparedMounts::add_ssh(const graph::ExecMount& mount, size_t index) {
     auto found = m_config.ssh_sockets.find(mount.id);
     if (found == m_config.ssh_sockets.end()) {
         if (!mount.required) return;
@@ -220,8 +220,14 @@ void PreparedMounts::add_ssh(const graph::ExecMount& mount) {
     struct stat st {};
     if (::stat(found->second.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode))
         throw mount_error(mount, fmt::format("ssh agent \"{}\": {} is not a socket", mount.id, found->second));
+    if (!m_ssh_dir)
+        m_ssh_dir = std::make_unique<executor::PrivateTmpfs>(std::filesystem::temp_directory_path(), "mab-ssh-",
+                                                             64 * 1024);
+    m_ssh.push_back(std::make_unique<SshAgentProxy>(found->second, m_ssh_dir->path() / std::to_string(index),
+                                                    mount.mode.value_or(0600), mount.uid.value_or(0),
+                                                    mount.gid.value_or(0)));
     executor::SandboxMount m;
-    m.source = found->second;
+    m.source = m_ssh.back()->path();
     m.target = mount.target;
     m.readonly = true;
     m_mounts.push_back(m);

@@ -7,7 +7,8 @@
 //  - tmpfs: a fresh tmpfs in the sandbox;
 //  - secret: the value written to a file in a private tmpfs (never a disk, never a
 //    snapshot) and bound read-only; a missing one is skipped unless required;
-//  - ssh: the agent socket the CLI named for the id, bound as it is.
+//  - ssh: a socket of the RUN's own with the mount's mode and owner, forwarding to
+//    the agent socket the CLI named for the id (ssh_proxy.hpp).
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include "engine/graph/op.hpp"
 #include "engine/ops/cache_mount.hpp"
 #include "engine/ops/file_op.hpp"
+#include "engine/ops/ssh_proxy.hpp"
 #include "executor/private_tmpfs.hpp"
 #include "executor/sandbox.hpp"
 
@@ -60,7 +62,7 @@ private:
     void add_cache(const graph::ExecMount& mount, const std::vector<FileOpInput>& inputs,
                    const std::function<bool()>& cancelled);
     void add_secret(const graph::ExecMount& mount, size_t index);
-    void add_ssh(const graph::ExecMount& mount);
+    void add_ssh(const graph::ExecMount& mount, size_t index);
     const std::filesystem::path& scratch_dir() const;
 
     const RunMountConfig& m_config;
@@ -68,6 +70,8 @@ private:
     std::vector<std::unique_ptr<CacheLease>> m_caches;
     std::vector<std::unique_ptr<TempDir>> m_copies;
     std::unique_ptr<executor::PrivateTmpfs> m_secrets;
+    std::unique_ptr<executor::PrivateTmpfs> m_ssh_dir;  // under the temp dir: socket paths must be short
+    std::vector<std::unique_ptr<SshAgentProxy>> m_ssh;
     std::filesystem::path m_default_scratch;
 };
 
