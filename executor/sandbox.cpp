@@ -78,12 +78,18 @@ void drop_privileges(const ChildContext& c) {
         data[i].effective = data[i].permitted = data[i].inheritable = word;
     }
     if (::syscall(SYS_capset, &header, data) != 0) child_fail(c, "capset", "");
+    // Raw system calls, not glibc's wrappers: in a process with threads (a RUN's ssh
+    // proxy, a parallel solver) glibc makes every thread it knows of change ids too
+    // (__nptl_setxid) and waits for them, and the clone() child has none of them: it
+    // would wait forever. The child is one thread, so changing its own ids is enough.
     // setgroups is denied (EPERM) in a single-id user namespace, where no other group
     // could be represented anyway: like runc, the RUN then keeps the groups it has.
-    if (::setgroups(c.groups->size(), c.groups->data()) != 0 && errno != EPERM)
+    if (::syscall(SYS_setgroups, c.groups->size(), c.groups->data()) != 0 && errno != EPERM)
         child_fail(c, "setgroups", "(is every supplementary gid mapped in the user namespace?)");
-    if (::setresgid(c.gid, c.gid, c.gid) != 0) child_fail(c, "setgid", "(is the gid mapped in the user namespace?)");
-    if (::setresuid(c.uid, c.uid, c.uid) != 0) child_fail(c, "setuid", "(is the uid mapped in the user namespace?)");
+    if (::syscall(SYS_setresgid, c.gid, c.gid, c.gid) != 0)
+        child_fail(c, "setgid", "(is the gid mapped in the user namespace?)");
+    if (::syscall(SYS_setresuid, c.uid, c.uid, c.uid) != 0)
+        child_fail(c, "setuid", "(is the uid mapped in the user namespace?)");
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(c, "prctl", "PR_SET_NO_NEW_PRIVS");
     if (c.linux32 && ::personality(PER_LINUX32) == -1) child_fail(c, "personality", "PER_LINUX32");
 }

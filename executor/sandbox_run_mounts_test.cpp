@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <atomic>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
@@ -106,4 +109,31 @@ TEST_CASE("a private tmpfs is a tmpfs only mab's mount namespace sees, gone with
     });
     CHECK(got == "mounted|removed");
     CHECK(file_text("/proc/self/mountinfo").find(tmp.path().string()) == std::string::npos);
+}
+
+TEST_CASE("a RUN starts while mab has other threads (the sandbox child uses no glibc lock or thread list)") {
+    TempDir tmp(fs::temp_directory_path(), "mab-exec-test-");
+    fs::path root = make_busybox_rootfs(tmp.path(), {"sh", "id"});
+    std::string got = in_build_namespace([&](const BuildNamespace&) {
+        std::atomic<bool> stop{false};
+        // A busy neighbour: allocating (malloc's locks) and alive while every RUN starts.
+        std::thread neighbour([&stop] {
+            while (!stop) {
+                std::vector<std::string> garbage(64, std::string(100, 'x'));
+                std::this_thread::yield();
+            }
+        });
+        std::string out;
+        for (int i = 0; i < 20; ++i) {
+            SandboxSpec spec = shell(root, "id -u");
+            Captured c = run(spec);
+            out += c.out;
+        }
+        stop = true;
+        neighbour.join();
+        return out;
+    });
+    std::string expected;
+    for (int i = 0; i < 20; ++i) expected += "0\n";
+    CHECK(got == expected);
 }

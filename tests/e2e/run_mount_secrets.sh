@@ -12,9 +12,7 @@ SECRET_VALUE="s3cr3t-$RANDOM-$RANDOM-value"
 ENV_VALUE="env-$RANDOM-$RANDOM-secret"
 printf '%s' "$SECRET_VALUE" >"$WORK/token"
 
-ctx=$(new_context secrets <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx=$(host_busybox_context secrets sh md5sum stat test echo <<'DOCKERFILE'
 RUN --mount=type=secret,id=token md5sum < /run/secrets/token > /token-md5 && stat -c '%a %u:%g' /run/secrets/token > /token-stat
 RUN --mount=type=secret,id=token,target=/etc/app/token,mode=0440,uid=1,gid=2 stat -c '%a %u:%g' /etc/app/token > /target-stat
 RUN --mount=type=secret,id=envtok md5sum < /run/secrets/envtok > /env-md5
@@ -22,7 +20,6 @@ RUN --mount=type=secret,target=/run/secrets/token md5sum < /run/secrets/token > 
 RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent && echo skipped > /absent
 DOCKERFILE
 )
-busybox_rootfs "$ctx/rootfs" sh md5sum stat test echo
 export MAB_E2E_SECRET_ENV="$ENV_VALUE"
 mab build --platform linux/amd64 --secret id=token,src="$WORK/token" --secret id=envtok,env=MAB_E2E_SECRET_ENV \
   --metadata-file "$WORK/meta.json" -o type=oci,dest="$WORK/secrets.tar" "$ctx"
@@ -49,13 +46,10 @@ done
 if grep -rlF -e "$SECRET_VALUE" -e "$ENV_VALUE" "$MAB_ROOT" >/dev/null; then fail "a secret is under the storage root"; fi
 
 # Required and missing: the id is named, with how to give it; no value anywhere.
-ctx2=$(new_context required <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx2=$(host_busybox_context required sh true <<'DOCKERFILE'
 RUN --mount=type=secret,id=needed,required true
 DOCKERFILE
 )
-busybox_rootfs "$ctx2/rootfs" sh true
 mab_fails build --platform linux/amd64 --secret id=token,src="$WORK/token" "$ctx2"
 assert_output_contains 'secret "needed" is required but was not provided'
 assert_output_contains "--secret id=needed"

@@ -42,13 +42,10 @@ grep -F mab-e2e-key "$root/tmp/user-keys" >/dev/null || fail "ssh-add -l as USER
 assert_eq "$(cat "$root/ssh-absent")" skipped "an optional ssh id nobody gave is skipped"
 [[ ! -e "$root/run/buildkit" && ! -e "$root/agent" ]] || fail "ssh mount points in the image"
 
-ctx4=$(new_context ssh_required <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx4=$(host_busybox_context ssh_required sh true <<'DOCKERFILE'
 RUN --mount=type=ssh,id=gh,required true
 DOCKERFILE
 )
-busybox_rootfs "$ctx4/rootfs" sh true
 mab_fails build --platform linux/amd64 "$ctx4"
 assert_output_contains 'ssh agent "gh" is required but was not provided'
 echo ok

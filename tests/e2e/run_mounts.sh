@@ -63,13 +63,10 @@ done
 [[ ! -e "$root/deep" && ! -e "$root/mnt" && ! -e "$root/ctx" ]] || fail "mount points in the image: $(ls "$root")"
 
 # .dockerignore applies to a context bind, as it does to COPY.
-ctx2=$(new_context bind_ignore <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx2=$(host_busybox_context bind_ignore sh ls <<'DOCKERFILE'
 RUN --mount=target=/c,source=data ls /c > /seen
 DOCKERFILE
 )
-busybox_rootfs "$ctx2/rootfs" sh ls
 mkdir -p "$ctx2/data" && echo x >"$ctx2/data/kept" && echo y >"$ctx2/data/ignored.txt"
 printf 'data/ignored.txt\n' >"$ctx2/.dockerignore"
 mab build --platform linux/amd64 -o type=oci,dest="$WORK/ign.tar" "$ctx2"
@@ -77,26 +74,20 @@ root=$(unpack_platform "$WORK/ign.tar" amd64)
 assert_eq "$(cat "$root/seen")" kept "context bind with .dockerignore"
 
 # A missing source names itself.
-ctx3=$(new_context bind_missing <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx3=$(host_busybox_context bind_missing sh true <<'DOCKERFILE'
 RUN --mount=target=/c,source=nope true
 DOCKERFILE
 )
-busybox_rootfs "$ctx3/rootfs" sh true
 mab_fails build --platform linux/amd64 "$ctx3"
 assert_output_contains 'source "/nope" not found in the build context'
 assert_output_contains "Dockerfile:3"
 
 # --- tmpfs --------------------------------------------------------------------------
-ctx=$(new_context tmpfs <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx=$(host_busybox_context tmpfs sh echo grep dd <<'DOCKERFILE'
 RUN --mount=type=tmpfs,target=/scratch,size=1m echo t > /scratch/f && grep ' /scratch ' /proc/mounts > /mounts-line
 RUN --mount=type=tmpfs,target=/big,size=64k dd if=/dev/zero of=/big/f bs=1k count=128 2>/dev/null || echo full > /tmpfs-full
 DOCKERFILE
 )
-busybox_rootfs "$ctx/rootfs" sh echo grep dd
 mab build --platform linux/amd64 -o type=oci,dest="$WORK/tmpfs.tar" "$ctx"
 root=$(unpack_platform "$WORK/tmpfs.tar" amd64)
 grep '^tmpfs /scratch tmpfs rw,nosuid,nodev,.*size=1024k' "$root/mounts-line" >/dev/null ||
@@ -105,16 +96,13 @@ assert_eq "$(cat "$root/tmpfs-full")" full "a tmpfs's size is its limit"
 [[ ! -e "$root/scratch" && ! -e "$root/big" ]] || fail "tmpfs mount points in the image"
 
 # --- cache --------------------------------------------------------------------------
-ctx=$(new_context cache <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx=$(host_busybox_context cache sh echo cat stat touch <<'DOCKERFILE'
 ARG ROUND
 RUN --mount=type=cache,target=/var/cache/app echo "$ROUND" >> /var/cache/app/log && cat /var/cache/app/log > /seen
 RUN --mount=type=cache,id=owned,target=/owned,uid=1000,gid=1001,mode=0700 stat -c '%a %u:%g' /owned > /owned-stat
 RUN --mount=type=cache,id=app-ro,target=/ro,ro touch /ro/x 2>/dev/null && echo wrote > /ro-result || echo refused > /ro-result
 DOCKERFILE
 )
-busybox_rootfs "$ctx/rootfs" sh echo cat stat touch
 mab build --platform linux/amd64 --build-arg ROUND=one -o type=oci,dest="$WORK/cache1.tar" "$ctx"
 mab build --platform linux/amd64 --build-arg ROUND=two -o type=oci,dest="$WORK/cache2.tar" "$ctx"
 root=$(unpack_platform "$WORK/cache2.tar" amd64)
@@ -127,9 +115,7 @@ if layer_paths "$WORK/cache2.tar" | grep -E '(^|/)(log|app)$' >/dev/null; then f
 
 # sharing=locked: the classic apt cache, for two platforms of one build (linux/386 runs
 # natively here) and from two mab processes at once: start/end marks never interleave.
-ctx=$(new_context locked <<'DOCKERFILE'
-FROM scratch
-COPY rootfs/ /
+ctx=$(host_busybox_context locked sh echo sleep <<'DOCKERFILE'
 ARG TARGETARCH
 ARG WHO
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
@@ -137,7 +123,6 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     echo "end $WHO-$TARGETARCH" >> /var/cache/apt/marks
 DOCKERFILE
 )
-busybox_rootfs "$ctx/rootfs" sh echo sleep
 "$MAB" build --platform linux/amd64,linux/386 --build-arg WHO=a "$ctx" >"$WORK/locked-a.out" 2>&1 &
 pid_a=$!
 "$MAB" build --platform linux/amd64,linux/386 --build-arg WHO=b "$ctx" >"$WORK/locked-b.out" 2>&1 &
