@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # RUN --mount=type=bind|cache|tmpfs driven like a user: binds of the context (with
-# .dockerignore), of a stage and of a named context, read-only and with writes
+# .dockerignore), of a stage, of a named context and of an image in the registry bed, read-only and with writes
 # discarded; cache mounts that persist to the next build, get uid/gid/mode when made,
 # stay out of the image and serialise with sharing=locked (two platforms of one build,
 # and two mab processes); tmpfs with a size; mount points leave no trace in a layer.
@@ -81,6 +81,19 @@ DOCKERFILE
 mab_fails build --platform linux/amd64 "$ctx3"
 assert_output_contains 'source "/nope" not found in the build context'
 assert_output_contains "Dockerfile:3"
+
+# A bind from an image: what no stage or named context names, pulled for the platform.
+start_registry_bed
+bed_push_busybox "$BED_REGISTRY/library/tools:1" host
+ctx=$(host_busybox_context from_image sh cmp echo <<DOCKERFILE
+RUN --mount=from=$BED_PROXY/library/tools:1,source=/bin,target=/img cmp /img/busybox /bin/busybox && echo same > /img-result
+DOCKERFILE
+)
+mab build --platform linux/amd64 -o type=oci,dest="$WORK/img.tar" "$ctx"
+assert_output_contains "[internal] load metadata for $BED_PROXY/library/tools:1"
+root=$(unpack_platform "$WORK/img.tar" amd64)
+assert_eq "$(cat "$root/img-result")" same "bind from an image"
+[[ ! -e "$root/img" ]] || fail "an image bind's mount point is in the image"
 
 # --- tmpfs --------------------------------------------------------------------------
 ctx=$(host_busybox_context tmpfs sh echo grep dd <<'DOCKERFILE'
