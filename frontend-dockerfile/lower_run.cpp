@@ -29,6 +29,22 @@ std::string run_history_text(const StageResult& result, const std::vector<std::s
     return text;
 }
 
+// The state from=<value> names: a stage, a named context or an image, found as COPY
+// --from finds them; the errors say which flag they are about.
+engine::graph::State mount_source_stage(const std::string& from, const StageState& stage, LowerContext& context) {
+    try {
+        return context.copy_source_stage(from, stage.stage).rootfs;
+    } catch (const Error& e) {
+        const std::string copy_flag = "COPY --from=";
+        std::string message = e.what();
+        if (message.rfind(copy_flag, 0) != 0) throw;
+        message = "RUN --mount=from=" + message.substr(copy_flag.size());
+        Error renamed(e.kind(), message);
+        if (e.span()) renamed.with_span_if_unset(*e.span());
+        throw renamed.with_hint(e.hint());
+    }
+}
+
 // What a RUN's --mount flags lower to: the graph's mounts, and the states their
 // from= (or, for a bind, the build context) name, which become the ExecOp's inputs
 // 1..N so the solver builds them first.
@@ -61,7 +77,7 @@ LoweredMounts lower_mounts(const StageState& stage, const RunInstruction& run, L
         engine::graph::ExecMount lowered = to_exec_mount(mount, mount.type == "ssh" ? ssh_index++ : 0);
         if (mount.type == "bind" || (mount.type == "cache" && !mount.from.empty())) {
             if (mount.from.empty()) lowered.input = input_of(context.build_context());
-            else lowered.input = input_of(context.copy_source_stage(mount.from, stage.stage).rootfs);
+            else lowered.input = input_of(mount_source_stage(mount.from, stage, context));
             // Paths in the source are absolute from its root, as BuildKit cleans them.
             lowered.source = clean_path("/" + mount.source);
         }
