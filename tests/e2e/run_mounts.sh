@@ -114,16 +114,22 @@ ARG ROUND
 RUN --mount=type=cache,target=/var/cache/app echo "$ROUND" >> /var/cache/app/log && cat /var/cache/app/log > /seen
 RUN --mount=type=cache,id=owned,target=/owned,uid=1000,gid=1001,mode=0700 stat -c '%a %u:%g' /owned > /owned-stat
 RUN --mount=type=cache,id=app-ro,target=/ro,ro touch /ro/x 2>/dev/null && echo wrote > /ro-result || echo refused > /ro-result
+RUN --mount=type=cache,id=seeded,target=/s,from=seed,source=sub echo "$ROUND" >> /s/log && cat /s/log > /seeded
 DOCKERFILE
 )
-mab build --platform linux/amd64 --build-arg ROUND=one -o type=oci,dest="$WORK/cache1.tar" "$ctx"
-mab build --platform linux/amd64 --build-arg ROUND=two -o type=oci,dest="$WORK/cache2.tar" "$ctx"
-root=$(unpack_platform "$WORK/cache2.tar" amd64)
+mkdir -p "$WORK/seed/sub" && echo seed >"$WORK/seed/sub/log"
+for round in one two; do
+  mab build --platform linux/amd64 --build-arg ROUND=$round --build-context seed="$WORK/seed" \
+    -o type=oci,dest="$WORK/cache-$round.tar" "$ctx"
+done
+root=$(unpack_platform "$WORK/cache-two.tar" amd64)
 assert_eq "$(cat "$root/seen" | tr '\n' ' ')" "one two " "cache contents persist to the next build"
+assert_eq "$(cat "$root/seeded" | tr '\n' ' ')" "seed one two " "a cache seeded from= once, then kept"
+assert_eq "$(cat "$WORK/seed/sub/log")" seed "a cache's from= source was written to"
 if [[ $(id -u) -eq 0 ]]; then assert_eq "$(cat "$root/owned-stat")" "700 1000:1001" "cache dir mode and owner"; fi
 assert_eq "$(cat "$root/ro-result")" refused "a ro cache mount"
 [[ ! -e "$root/var/cache/app" && ! -e "$root/owned" ]] || fail "cache mount points in the image"
-if layer_paths "$WORK/cache2.tar" | grep -E '(^|/)(log|app)$' >/dev/null; then fail "cache contents in a layer"; fi
+if layer_paths "$WORK/cache-two.tar" | grep -E '(^|/)(log|app)$' >/dev/null; then fail "cache contents in a layer"; fi
 [[ -d "$MAB_ROOT/cache-mounts" ]] || fail "no cache-mounts directory under the storage root"
 
 # sharing=locked: the classic apt cache, for two platforms of one build (linux/386 runs
