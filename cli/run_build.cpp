@@ -145,6 +145,10 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.cache_keys = &cache_keys;
     runner_config.use_cache = !r.no_cache;
     runner_config.no_cache_stages.insert(r.no_cache_filter.begin(), r.no_cache_filter.end());
+    runner_config.run_mounts.cache_root = storage.cache_mounts_dir();
+    runner_config.run_mounts.scratch_dir = work.path();
+    runner_config.run_mounts.secrets = r.secrets;
+    runner_config.run_mounts.ssh_sockets = r.ssh_sockets;
     engine::Runner runner(runner_config);
     CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
     if (!r.no_cache) import_caches(r.cache_from, roots, cache_exchange);

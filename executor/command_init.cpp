@@ -1,9 +1,11 @@
 #include "executor/command_init.hpp"
 
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -55,7 +57,10 @@ OwnStrings own_strings() {
 }
 
 void fork_command_below_init(int status_fd, int result_fd, const OwnStrings& hide) {
-    const pid_t command = ::fork();
+    // A raw fork: glibc's fork() takes the malloc and stdio locks first, and another
+    // thread of mab may have held one when the sandbox was cloned (the copy stays
+    // locked forever in the child). What runs below uses no lock.
+    const pid_t command = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0));
     if (command < 0) fail(status_fd, "fork the command below the sandbox's init");
     if (command == 0) {
         ::close(result_fd);

@@ -177,15 +177,10 @@ Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, 
             if constexpr (std::is_same_v<T, graph::ScratchSource>) {
                 return run_scratch(vertex);
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
-                if (!op.mounts.empty()) {
-                    const std::string& first = op.mounts.front();
-                    throw Error(ErrorKind::input,
-                                fmt::format("RUN --mount={} is not supported yet: mab's engine has no RUN mounts",
-                                            first.substr(0, first.find(','))));
-                }
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
-                ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions};
+                ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions, op_inputs(vertex, inputs),
+                                         &m_config.run_mounts};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
                 // Tell the progress view where this RUN runs (its summary adds up qemu time).
                 const VertexInfo info{vertex.digest(), vertex.meta().description, op.platform.str(),
@@ -275,12 +270,20 @@ Ref Runner::run_local(const graph::LocalSource& source) const {
 
 Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                      const std::vector<Ref>& inputs) {
+    std::vector<ops::FileOpInput> file_inputs = op_inputs(vertex, inputs);
+    return run_on_snapshot(vertex, inputs,
+                       [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, file_inputs); });
+}
+
+std::vector<ops::FileOpInput> Runner::op_inputs(const graph::Vertex& vertex, const std::vector<Ref>& inputs) const {
     std::vector<ops::FileOpInput> op_inputs;
     for (size_t i = 0; i < inputs.size(); ++i) {
         const graph::Vertex& input = *vertex.inputs().at(i);
         ops::FileOpInput op_input{inputs[i].rootfs, input_label(input)};
+        op_input.key = input.digest().str();
         // A local source is read in place; its exclude patterns decide what copies see.
         const auto* local = std::get_if<graph::LocalSource>(&input.op());
+        op_input.local_source = local != nullptr;
         if (local != nullptr && !local->exclude_patterns.empty()) {
             op_input.filter = std::make_shared<const ops::ContextFilter>(local->exclude_patterns);
             op_input.ref_name = local->name;
@@ -289,8 +292,7 @@ Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
         }
         op_inputs.push_back(std::move(op_input));
     }
-    return run_on_snapshot(vertex, inputs,
-                       [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, op_inputs); });
+    return op_inputs;
 }
 
 Ref Runner::run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
