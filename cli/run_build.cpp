@@ -167,8 +167,10 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
 
     // 4. Images from results, then the output.
     exporter::ImageSet images;
-    for (size_t i = 0; i < refs.size(); ++i)
+    for (size_t i = 0; i < refs.size(); ++i) {
         images.images.push_back(image_from_result(lowered[i], refs[i], r.source_date_epoch));
+        images.images.back().manifest_annotations = inline_cache_annotations(r.cache_to, roots[i], cache_exchange);
+    }
 
     if (!r.output) {
         progress.note("WARNING: No output specified. The build result is discarded; use -o type=oci,dest=out.tar "
