@@ -132,28 +132,13 @@ Ref Runner::materialize(const Ref& ref) {
     std::lock_guard lock(m_materialized_mutex);
     auto found = m_materialized.find(ref.snapshot);
     if (found != m_materialized.end()) return found->second;
-    snapshotter::Snapshotter& snapshots = *m_config.snapshots;
     // Its own snapshot key, apart from vertex-digest keys: "c" + the cache key.
-    const std::string key = "c" + ref.snapshot.substr(0, 40);
-    if (snapshots.exists(key)) snapshots.remove(key);
-    Ref out = ref;
-    out.lazy = false;
-    out.snapshot = key;
-    try {
-        out.rootfs = snapshots.prepare(key, std::nullopt);
-        {
-            snapshotter::RootFs root(out.rootfs);  // closed before commit unmounts the tree
-            for (const LayerRecord& layer : ref.layers)
-                snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
-        }
-        out.rootfs = snapshots.commit(key);
-    } catch (...) {
-        try {
-            snapshots.remove(key);
-        } catch (const std::exception&) {
-        }
-        throw;
-    }
+    Ref out = build_snapshot_keyed("c" + ref.snapshot.substr(0, 40), nullptr, [&](Ref& built) {
+        snapshotter::RootFs root(built.rootfs);
+        for (const LayerRecord& layer : ref.layers)
+            snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
+        built.layers = ref.layers;
+    });
     return m_materialized.emplace(ref.snapshot, out).first->second;
 }
 
@@ -309,10 +294,13 @@ Ref Runner::run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>&
 }
 
 Ref Runner::build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill) {
+    return build_snapshot_keyed(std::string(vertex.digest().hex()), base, fill);
+}
+
+Ref Runner::build_snapshot_keyed(const std::string& key, const Ref* base, const std::function<void(Ref&)>& fill) {
     snapshotter::Snapshotter& snapshots = *m_config.snapshots;
-    const std::string key(vertex.digest().hex());
-    // The solver runs a vertex once per build; a snapshot of this key is left from an
-    // earlier process and rebuilt rather than trusted, since nothing records its layers yet.
+    // Each key is built once per build; a snapshot of this key is left from an earlier
+    // process (snapshots live in a build's work dir) and rebuilt rather than trusted.
     if (snapshots.exists(key)) snapshots.remove(key);
     if (base != nullptr && base->snapshot.empty()) {
         // Only snapshots are changed by ops; sources such as the build context are read.

@@ -104,6 +104,8 @@ private:
     // The snapshot keyed by the vertex digest, empty or over `base`, filled by `fill`
     // and committed; a failure removes the half-built snapshot.
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
+    // The same for any snapshot key (a lazy cache hit's files: "c" + its cache key).
+    Ref build_snapshot_keyed(const std::string& key, const Ref* base, const std::function<void(Ref&)>& fill);
 
     // Whether --no-cache-filter reaches the vertex (its stage, or an input's).
     bool cache_filtered(const graph::Vertex& vertex);
