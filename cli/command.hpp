@@ -35,6 +35,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
 int run_binfmt_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_login_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_logout_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_manifest_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_imagetools_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_version_command(const std::vector<std::string>& args, CommandContext& ctx);
 

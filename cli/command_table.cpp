@@ -10,6 +10,7 @@ const std::vector<Command>& command_table() {
     static const std::vector<Command> k_commands{
         {"build", "Build images from a Dockerfile, for one or several platforms", run_build_command},
         {"imagetools", "Inspect images in registries, and merge them into multi-platform images", run_imagetools_command},
+        {"manifest", "Manage manifest lists (docker manifest's workflow)", run_manifest_command},
         {"login", "Log in to a registry", run_login_command},
         {"logout", "Log out from a registry", run_logout_command},
         {"binfmt", "Show which platforms RUN steps can run for, and how (native, qemu)", run_binfmt_command},
