@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "base/atomic_file.hpp"
@@ -6,6 +8,8 @@
 #include "cli/build_request.hpp"
 #include "cli/command.hpp"
 #include "cli/credential_broker.hpp"
+#include "cli/load_output.hpp"
+#include "cli/outside_runner.hpp"
 #include "cli/metadata_file.hpp"
 #include "cli/registry_settings.hpp"
 #include "executor/user_namespace.hpp"
@@ -24,11 +28,28 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     // so helpers reach the user's agents (cli/credential_broker.hpp says why).
     CredentialBroker credentials(registry);
     registry.find_credentials = [&credentials](const std::string& host) { return credentials.find(host); };
+    // --load: the CLI is chosen (or the build refused) now, and what loads the archive
+    // runs out here too, as the user (cli/load_output.hpp).
+    std::optional<OutsideRunner> outside;
+    std::optional<LoadPlan> load;
+    if (request->load) {
+        load = plan_load(request->platforms, request->tags,
+                         ctx.global.root / "tmp" / fmt::format("load-{}.tar", ::getpid()));
+        request->output = load_output(*load);
+        request->output->source_date_epoch = request->source_date_epoch;
+        // One docker archive per platform for podman (its oci-archive transport gives every
+        // platform of a nested index one image ID), each without tags: the list gets them.
+        request->export_each_platform = request->platforms.size() > 1;
+        if (request->platforms.size() == 1) request->output->names = request->tags;
+        exporter::check_output(*request->output);
+        outside.emplace();
+    }
     // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.
     executor::BuildNamespace ns = executor::enter_build_namespace();
     if (!ns.warning.empty()) fmt::print(stderr, "WARNING: {}\n", ns.warning);
     install_termination_handlers();
     BuildOutcome outcome = run_build(*request, ctx.global.root, registry, *ctx.sources);
+    if (load) fmt::print(stderr, "{}", load_result(*load, request->platforms, request->tags, *outside));
 
     // docker writes the image ID (config digest) for a docker output; otherwise the
     // image digest identifies what was built.

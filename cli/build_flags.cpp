@@ -24,6 +24,7 @@ const std::vector<FlagSpec> k_build_flags{
     {"platform", 0, "string", "Target platforms, comma-separated or repeated (linux/amd64,linux/arm64)", "the host's"},
     {"output", 'o', "string", "Output destination (format: \"type=oci|docker|local|tar,dest=path\", \"type=registry\")", ""},
     {"push", 0, "", "Shorthand for \"--output=type=registry\"", ""},
+    {"load", 0, "", "Load the result into docker or podman (one platform), or podman as a manifest list", ""},
     {"build-arg", 0, "KEY=VALUE", "Set a build-time variable; KEY alone takes it from the environment", ""},
     {"target", 0, "string", "Set the target build stage to build", "the last stage"},
     {"build-context", 0, "NAME=VALUE",
@@ -227,6 +228,10 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
         throw Error(ErrorKind::usage, "only one --output is supported per build (as with buildx)");
     if (!outputs.empty()) r.output = parse_output_flag(outputs.front());
     if (flags.flag("push")) apply_push_flag(r.output);
+    r.load = flags.flag("load");
+    if (r.load && r.output)
+        throw Error(ErrorKind::usage, "--load and another output can't be used together: mab writes one output per build")
+            .with_hint("drop -o/--push, or drop --load and load the -o type=docker file yourself");
     r.iidfile = flags.last("iidfile").value_or("");
     r.metadata_file = flags.last("metadata-file").value_or("");
     r.no_cache = flags.flag("no-cache");

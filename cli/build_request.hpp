@@ -41,6 +41,8 @@ struct BuildRequest {
     std::map<std::string, std::string> labels;
     std::vector<std::string> tags;
     std::optional<exporter::OutputSpec> output;
+    bool load = false;                          // --load: `output` is set when the loader is chosen
+    bool export_each_platform = false;          // --load of several platforms: OUTPUT-0, OUTPUT-1…
     std::string iidfile;
     std::string metadata_file;
     ProgressMode progress = ProgressMode::automatic;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "cli/seqpacket.hpp"
 #include "registry/credentials.hpp"
 #include "registry/docker_config.hpp"
 
@@ -17,54 +18,19 @@ namespace mab::cli {
 
 namespace {
 
-// One SOCK_SEQPACKET message per request (the host) and per answer: NUL-separated
-// fields, "found" user secret source | "none" | "error" kind message hint.
-std::string pack(const std::vector<std::string>& fields) {
-    std::string out;
-    for (const std::string& f : fields) {
-        out += f;
-        out += '\0';
-    }
-    return out;
-}
-
-std::vector<std::string> unpack(const std::string& message) {
-    std::vector<std::string> fields;
-    size_t start = 0;
-    for (size_t nul; (nul = message.find('\0', start)) != std::string::npos; start = nul + 1)
-        fields.push_back(message.substr(start, nul - start));
-    return fields;
-}
-
-void send_message(int fd, const std::string& message) {
-    while (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) < 0)
-        if (errno != EINTR) throw_errno("send", "credential broker");
-}
-
-// The next message, or nullopt when the other end is closed.
-std::optional<std::string> receive_message(int fd) {
-    for (;;) {
-        ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
-        if (size < 0 && errno == EINTR) continue;
-        if (size < 0) throw_errno("recv", "credential broker");
-        if (size == 0) return std::nullopt;
-        std::string message(static_cast<size_t>(size), '\0');
-        ssize_t got = ::recv(fd, message.data(), message.size(), 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got != size) throw_errno("recv", "credential broker");
-        return message;
-    }
-}
+// One message per request (the host) and per answer (cli/seqpacket.hpp): "found" user
+// secret source | "none" | "error" kind message hint.
+constexpr const char* k_channel = "credential broker";
 
 std::string answer(const registry::CredentialStore& store, const std::string& host) {
     try {
         std::optional<registry::Credentials> found = store.find(host);
-        if (!found) return pack({"none"});
-        return pack({"found", found->username, found->secret, found->source});
+        if (!found) return pack_fields({"none"});
+        return pack_fields({"found", found->username, found->secret, found->source});
     } catch (const Error& e) {
-        return pack({"error", std::to_string(static_cast<int>(e.kind())), e.what(), e.hint()});
+        return pack_fields({"error", std::to_string(static_cast<int>(e.kind())), e.what(), e.hint()});
     } catch (const std::exception& e) {
-        return pack({"error", std::to_string(static_cast<int>(ErrorKind::internal)), e.what(), ""});
+        return pack_fields({"error", std::to_string(static_cast<int>(ErrorKind::internal)), e.what(), ""});
     }
 }
 
@@ -73,9 +39,9 @@ std::string answer(const registry::CredentialStore& store, const std::string& ho
         settings.docker_config.empty() ? registry::default_docker_config_path() : settings.docker_config,
         settings.helper_search_path);
     try {
-        while (std::optional<std::string> request = receive_message(fd)) {
-            std::vector<std::string> fields = unpack(*request);
-            send_message(fd, fields.size() == 1 ? answer(store, fields[0]) : pack({"bad request"}));
+        while (std::optional<std::string> request = receive_message(fd, k_channel)) {
+            std::vector<std::string> fields = unpack_fields(*request);
+            send_message(fd, fields.size() == 1 ? answer(store, fields[0]) : pack_fields({"bad request"}), k_channel);
         }
     } catch (...) {
         ::_exit(1);
@@ -108,9 +74,9 @@ CredentialBroker::~CredentialBroker() {
 
 std::optional<registry::Credentials> CredentialBroker::find(const std::string& host) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    send_message(m_socket.get(), pack({host}));
-    std::optional<std::string> reply = receive_message(m_socket.get());
-    std::vector<std::string> fields = reply ? unpack(*reply) : std::vector<std::string>{};
+    send_message(m_socket.get(), pack_fields({host}), k_channel);
+    std::optional<std::string> reply = receive_message(m_socket.get(), k_channel);
+    std::vector<std::string> fields = reply ? unpack_fields(*reply) : std::vector<std::string>{};
     if (fields.size() == 4 && fields[0] == "found") return registry::Credentials{fields[1], fields[2], fields[3]};
     if (fields.size() == 1 && fields[0] == "none") return std::nullopt;
     if (fields.size() == 4 && fields[0] == "error") {

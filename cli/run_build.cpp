@@ -189,7 +189,18 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     };
     exporter::ExportResult result;
     try {
-        result = exporter::export_images(images, *r.output, store, environment);
+        if (r.export_each_platform) {
+            // --load of several platforms: one docker archive per platform, DEST-0, DEST-1…
+            for (size_t i = 0; i < images.images.size(); ++i) {
+                exporter::OutputSpec one = *r.output;
+                one.dest = fmt::format("{}-{}", r.output->dest, i);
+                exporter::ImageSet single{{images.images[i]}};
+                exporter::ExportResult part = exporter::export_images(single, one, store, environment);
+                if (i == 0) result = part;
+            }
+        } else {
+            result = exporter::export_images(images, *r.output, store, environment);
+        }
     } catch (const std::exception& e) {
         progress.fail_step(step, seconds_since(export_start), e.what());
         throw;

@@ -17,6 +17,8 @@ packages=(
   docker-registry apache2-utils openssl
   # tests: another tool runs what mab pushed (runc: Debian 12's crun refuses hybrid cgroups)
   buildah runc
+  # tests: --load hands images to podman (a CLI without a daemon)
+  podman
   # tests: the libFuzzer targets (fuzz/run.sh, the "fuzz" suite)
   clang libclang-rt-14-dev
 )
