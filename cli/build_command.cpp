@@ -4,6 +4,7 @@
 #include "base/termination.hpp"
 #include "cli/build_call.hpp"
 #include "cli/build_request.hpp"
+#include "cli/cache_gc.hpp"
 #include "cli/command.hpp"
 #include "cli/credential_broker.hpp"
 #include "cli/metadata_file.hpp"
@@ -38,6 +39,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
         write_file_atomically(request->iidfile, id);
     }
     if (!request->metadata_file.empty()) write_file_atomically(request->metadata_file, metadata_json(outcome));
+    collect_garbage_after_build(ctx.global.root, ctx.config.gc);
     return 0;
 }
 

@@ -86,6 +86,12 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
 
     // Base images: named contexts (local OCI layouts, docker-image://) and registries.
     StorageRoot storage(root);
+    // Held until the build ends: prune and garbage collection remove nothing meanwhile.
+    UniqueFd cache_lock = storage.lock_cache(CacheLockMode::shared, false);
+    if (!cache_lock) {
+        progress.note("waiting for mab prune to finish on " + root.string());
+        cache_lock = storage.lock_cache(CacheLockMode::shared, true);
+    }
     oci::ContentStore store(storage.content_dir());
     ImageSources images_from(r.image_contexts, registry, store, progress);
     dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
