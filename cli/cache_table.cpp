@@ -38,11 +38,12 @@ void print_cache_row(const std::string& id, int64_t size, bool shared, int64_t l
                human_duration(now - last_used));
 }
 
-void print_usage_totals(const engine::cache::CacheUsage& usage, const std::string& indent) {
-    fmt::print("{}{:<15}{}\n", indent, "Shared:", human_size(usage.shared));
-    fmt::print("{}{:<15}{}\n", indent, "Private:", human_size(usage.private_bytes));
-    fmt::print("{}{:<15}{}\n", indent, "Reclaimable:", human_size(usage.total));
-    fmt::print("{}{:<15}{}\n", indent, "Total:", human_size(usage.total));
+void print_usage_totals(const engine::cache::CacheUsage& usage, const std::string& indent, size_t width) {
+    width -= indent.size();
+    fmt::print("{}{:<{}}{}\n", indent, "Shared:", width, human_size(usage.shared));
+    fmt::print("{}{:<{}}{}\n", indent, "Private:", width, human_size(usage.private_bytes));
+    fmt::print("{}{:<{}}{}\n", indent, "Reclaimable:", width, human_size(usage.total));
+    fmt::print("{}{:<{}}{}\n", indent, "Total:", width, human_size(usage.total));
 }
 
 } // namespace mab::cli

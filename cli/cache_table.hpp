@@ -24,6 +24,7 @@ inline const char* const k_unreferenced_id = "unreferenced";
 void print_cache_table_header();
 void print_cache_row(const std::string& id, int64_t size, bool shared, int64_t last_used, int64_t now);
 // "Shared:", "Private:", "Reclaimable:", "Total:" lines.
-void print_usage_totals(const engine::cache::CacheUsage& usage, const std::string& indent = "");
+// `width` is the label column's, indent included.
+void print_usage_totals(const engine::cache::CacheUsage& usage, const std::string& indent = "", size_t width = 15);
 
 } // namespace mab::cli

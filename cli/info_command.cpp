@@ -106,7 +106,7 @@ int run_info_command(const std::vector<std::string>& args, CommandContext& ctx) 
     fmt::print("Cache:\n");
     line("Records", std::to_string(usage.records.size()), "  ");
     line("Blobs", std::to_string(listing.blobs.size()), "  ");
-    print_usage_totals(usage, "  ");
+    print_usage_totals(usage, "  ", 18);
     // Last: it enters mab's user and mount namespace, as a build does.
     line("Snapshotter", probe_snapshotter(ctx));
     return 0;

@@ -89,7 +89,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     // Held until the build ends: prune and garbage collection remove nothing meanwhile.
     UniqueFd cache_lock = storage.lock_cache(CacheLockMode::shared, false);
     if (!cache_lock) {
-        progress.note("waiting for mab prune to finish on " + root.string());
+        progress.note("waiting for mab prune or a garbage collection on " + root.string() + " to finish");
         cache_lock = storage.lock_cache(CacheLockMode::shared, true);
     }
     oci::ContentStore store(storage.content_dir());

@@ -3,20 +3,11 @@
 #include <algorithm>
 
 #include "base/error.hpp"
+#include "engine/cache/gc_usage.hpp"
 
 namespace mab::engine::cache {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::set<oci::Digest> blobs_of(const CacheRecord& record) {
-    std::set<oci::Digest> out;
-    for (const CachedLayer& layer : record.layers) out.insert(layer.layer.blob.digest);
-    return out;
-}
-
-} // namespace
 
 PrunePlanner::PrunePlanner(std::vector<CacheRecord> records, std::vector<oci::ContentStore::BlobInfo> blobs,
                            int64_t now)

@@ -2,20 +2,14 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 namespace mab::engine::cache {
 
-namespace {
-
-// The distinct blobs a record names (a layer may repeat, say two empty layers).
 std::set<oci::Digest> blobs_of(const CacheRecord& record) {
     std::set<oci::Digest> out;
     for (const CachedLayer& layer : record.layers) out.insert(layer.layer.blob.digest);
     return out;
 }
-
-} // namespace
 
 CacheUsage measure_usage(const std::vector<CacheRecord>& records,
                          const std::vector<oci::ContentStore::BlobInfo>& blobs) {

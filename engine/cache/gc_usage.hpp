@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@
 #include "oci/content_store.hpp"
 
 namespace mab::engine::cache {
+
+// The distinct blobs a record names (a layer may repeat, say two empty layers).
+std::set<oci::Digest> blobs_of(const CacheRecord& record);
 
 struct RecordUsage {
     CacheRecord record;

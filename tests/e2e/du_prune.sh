@@ -22,7 +22,6 @@ DOCKERFILE
 busybox_rootfs "$ctx/rootfs" sh cat echo sleep
 echo one >"$ctx/app.txt"
 
-counts() { jq -r '"\(."mab.vertices.executed") \(."mab.vertices.cached")"' "$1"; }
 build() { # NAME [flags…]: builds into $WORK/NAME (local output) with metadata NAME.json
   local name=$1
   shift
@@ -45,7 +44,7 @@ record_of() {
 age() { touch -d "$1" "$(record_of "$2")"; }
 
 build first
-assert_eq "$(counts "$WORK/first.json")" "4 0" "first build runs every step"
+assert_eq "$(vertex_counts "$WORK/first.json")" "4 0" "first build runs every step"
 
 # du: one row per record, totals that are the blobs on disk.
 mab du
@@ -74,7 +73,7 @@ assert_eq "$(record_rows | cut -d' ' -f1 | sort)" "$old_ids" "prune until=48h re
 [[ -n "$(summary Total)" && "$(summary Total)" != 0B ]] || fail "prune reports what it freed"
 assert_eq "$(ls "$MAB_ROOT/cache/records" | wc -l)" 2 "two records left"
 build after-until
-assert_eq "$(counts "$WORK/after-until.json")" "2 1" "the pruned COPY and RUN run again, the RUN before is cached"
+assert_eq "$(vertex_counts "$WORK/after-until.json")" "2 1" "the pruned COPY and RUN run again, the RUN before is cached"
 
 # prune --keep-storage: least recently used first, until the cache fits.
 age '4 hours ago' "[4/4] RUN cat /app.txt > /seen"
@@ -86,7 +85,7 @@ mab prune --keep-storage "$(($(blob_bytes) - 1))" --force
 assert_eq "$(record_rows | cut -d' ' -f1)" "$oldest" "keep-storage removes only the least recently used record"
 assert_output_contains "4 hours ago"
 build after-keep
-assert_eq "$(counts "$WORK/after-keep.json")" "1 1" "only the pruned RUN runs again"
+assert_eq "$(vertex_counts "$WORK/after-keep.json")" "1 1" "only the pruned RUN runs again"
 
 # Without --force on a non-terminal: refused, nothing removed.
 mab_fails prune </dev/null
@@ -134,7 +133,7 @@ assert_output_contains "garbage collection: removed 4 cache records"
 assert_eq "$(find "$MAB_ROOT/content/blobs/sha256" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 <= 1024 }')" 1 \
   "GC kept at most keep-storage"
 build gc2
-assert_eq "$(counts "$WORK/gc2.json")" "4 0" "what GC removed runs again"
+assert_eq "$(vertex_counts "$WORK/gc2.json")" "4 0" "what GC removed runs again"
 assert_output_contains "garbage collection: removed 4 cache records"
 # A busy root (the lock held shared, as a running build holds it) is collected another time.
 hold_lock
