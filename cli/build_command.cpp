@@ -39,7 +39,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
         write_file_atomically(request->iidfile, id);
     }
     if (!request->metadata_file.empty()) write_file_atomically(request->metadata_file, metadata_json(outcome));
-    collect_garbage_after_build(ctx.global.root, ctx.config.gc);
+    collect_garbage_after_build(ctx.global.root, ctx.config.gc, request->progress == ProgressMode::quiet);
     return 0;
 }
 

@@ -62,7 +62,7 @@ CacheListing list_cache(const fs::path& root) {
     return CacheListing{records.list(), content.list()};
 }
 
-void collect_garbage_after_build(const fs::path& root, const GcConfig& config) {
+void collect_garbage_after_build(const fs::path& root, const GcConfig& config, bool quiet) {
     const GcSettings settings = gc_settings_for(config, root);
     if (!settings.enabled) return;
     try {
@@ -76,6 +76,7 @@ void collect_garbage_after_build(const fs::path& root, const GcConfig& config) {
             engine::cache::plan_gc(records.list(), content.list(), settings.policy, now_seconds());
         if (plan.records.empty() && plan.blobs.empty()) return;
         const engine::cache::PruneResult result = engine::cache::execute_plan(plan, records, content);
+        if (quiet) return;
         fmt::print(stderr, "garbage collection: removed {} cache records and {} blobs, {} (keep-storage {}, "
                            "keep-duration {})\n",
                    result.records.size(), result.blobs, human_size(result.bytes),

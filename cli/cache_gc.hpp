@@ -32,8 +32,9 @@ GcSettings gc_settings_for(const GcConfig& config, const std::filesystem::path& 
 
 // Runs after a successful build: collects garbage by `config`'s policy if it is enabled
 // and no other build holds the cache (never waits: a busy root is collected another
-// time). Prints one line to stderr when it removed anything. Failures only warn.
-void collect_garbage_after_build(const std::filesystem::path& root, const GcConfig& config);
+// time). Prints one line to stderr when it removed anything (not when `quiet`). Failures
+// only warn.
+void collect_garbage_after_build(const std::filesystem::path& root, const GcConfig& config, bool quiet);
 
 // Everything the cache holds: readable records and published blobs.
 struct CacheListing {

@@ -107,9 +107,11 @@ GcConfig gc_settings(const std::filesystem::path& path, const YAML::Node& node) 
             gc.enabled = boolean(path, "gc: enabled", item.second);
         } else if (key == "keep-storage") {
             if (!value.empty() && value.back() == '%') {
-                const std::optional<int64_t> percent = parse_size(std::string_view(value).substr(0, value.size() - 1));
+                const std::string number = value.substr(0, value.size() - 1);
+                const std::optional<int64_t> percent =
+                    number.find_first_not_of("0123456789") == std::string::npos ? parse_size(number) : std::nullopt;
                 if (!percent || *percent > 100)
-                    throw config_error(path, item.second.Mark(), "gc: keep-storage: expected a percentage from 0% to 100%");
+                    throw config_error(path, item.second.Mark(), "gc: keep-storage: expected a whole percentage from 0% to 100%");
                 gc.keep_storage_percent = static_cast<double>(*percent);
             } else if (const std::optional<int64_t> bytes = parse_size(value)) {
                 gc.keep_storage_bytes = *bytes;
