@@ -126,6 +126,20 @@ assert_eq "$(cat "$WORK/during/seen")" one "the build prune waited for"
 assert_eq "$(ls "$MAB_ROOT/cache/records" | wc -l)" 0 "prune removed the build's records after it"
 sed -i 's|RUN sleep 3; cat /app.txt > /seen|RUN cat /app.txt > /seen|' "$ctx/Dockerfile"
 
+# A build started while a prune holds the lock (here this shell, exclusive) waits for it.
+exec 9>"$MAB_ROOT/cache/.lock" && flock -x 9
+"$MAB" build --platform linux/amd64 -o type=local,dest="$WORK/waits" "$ctx" >"$WORK/waits.log" 2>&1 &
+builder=$!
+for _ in $(seq 100); do grep -q "waiting for mab prune" "$WORK/waits.log" 2>/dev/null && break; sleep 0.1; done
+grep -F "waiting for mab prune or a garbage collection on $MAB_ROOT to finish" "$WORK/waits.log" >/dev/null ||
+  { cat "$WORK/waits.log"; fail "a build says it waits for prune"; }
+kill -0 $builder 2>/dev/null || fail "the build did not wait"
+[[ ! -e "$WORK/waits/seen" ]] || fail "the build ran while prune held the lock"
+release_lock
+wait $builder || { cat "$WORK/waits.log"; fail "the build after prune released the lock"; }
+assert_eq "$(cat "$WORK/waits/seen")" one "the build that waited"
+mab prune --force
+
 # Automatic GC after a build, by mab.yaml's gc: settings.
 printf 'gc:\n  keep-storage: 1kB\n' >"$MAB_CONFIG"
 build gc1
@@ -168,7 +182,8 @@ rm "$MAB_CONFIG"
 mab prune --all --force
 assert_eq "$(ls "$MAB_ROOT/cache/stat" | wc -l)" 0 "prune --all removes the stat caches"
 
-# A non-root user's own root: build, du, prune.
+# A non-root user's own root (not mab-e2e's default one, which other tests use): build,
+# du, prune.
 if [[ $(id -u) -eq 0 ]] && command -v runuser >/dev/null; then
   ensure_e2e_user
   share_work_with_e2e_user
