@@ -100,7 +100,7 @@ PruneResult execute_plan(const PrunePlan& plan, const RecordStore& records, oci:
         std::error_code ec;
         for (const fs::directory_entry& entry : fs::directory_iterator(*stat_dir, ec)) {
             std::error_code size_ec;
-            const auto size = entry.is_regular_file() ? fs::file_size(entry.path(), size_ec) : 0;
+            const auto size = entry.is_regular_file(size_ec) ? fs::file_size(entry.path(), size_ec) : 0;
             std::error_code remove_ec;
             if (fs::remove_all(entry.path(), remove_ec) > 0 && !size_ec) result.bytes += static_cast<int64_t>(size);
         }
