@@ -6,6 +6,7 @@
 #include "base/termination.hpp"
 #include "cli/build_call.hpp"
 #include "cli/build_request.hpp"
+#include "cli/cache_gc.hpp"
 #include "cli/command.hpp"
 #include "cli/credential_broker.hpp"
 #include "cli/load_output.hpp"
@@ -61,6 +62,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     const bool output_on_stdout = request->output && request->output->dest == "-";
     if (request->progress == ProgressMode::quiet && !id.empty() && !output_on_stdout) fmt::print("{}\n", id);
     if (!request->metadata_file.empty()) write_file_atomically(request->metadata_file, metadata_json(outcome));
+    collect_garbage_after_build(ctx.global.root, ctx.config.gc, request->progress == ProgressMode::quiet);
     return 0;
 }
 

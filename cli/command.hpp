@@ -37,6 +37,9 @@ int run_login_command(const std::vector<std::string>& args, CommandContext& ctx)
 int run_logout_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_manifest_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_imagetools_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_du_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_prune_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_info_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_version_command(const std::vector<std::string>& args, CommandContext& ctx);
 
 // The storage root: --root, else $MAB_ROOT, else /var/lib/mab for root, else

@@ -14,6 +14,9 @@ const std::vector<Command>& command_table() {
         {"login", "Log in to a registry", run_login_command},
         {"logout", "Log out from a registry", run_logout_command},
         {"binfmt", "Show which platforms RUN steps can run for, and how (native, qemu)", run_binfmt_command},
+        {"du", "Show the disk usage of the build cache", run_du_command},
+        {"prune", "Remove build cache", run_prune_command},
+        {"info", "Show the storage root, snapshotter, platforms, GC policy and cache usage", run_info_command},
         {"version", "Show the mab version, host platform and available emulators", run_version_command},
     };
     return k_commands;

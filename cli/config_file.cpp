@@ -10,12 +10,14 @@
 
 #include "base/error.hpp"
 #include "base/suggest.hpp"
+#include "cli/cache_units.hpp"
 
 namespace mab::cli {
 
 namespace {
 
-const std::vector<std::string> k_known_keys{"snapshotter", "qemu-path", "registries"};
+const std::vector<std::string> k_known_keys{"snapshotter", "qemu-path", "registries", "gc"};
+const std::vector<std::string> k_gc_keys{"enabled", "keep-storage", "keep-duration"};
 const std::vector<std::string> k_registry_keys{"http", "insecure", "ca", "mirrors"};
 
 Error config_error(const std::filesystem::path& path, const YAML::Mark& mark, const std::string& message) {
@@ -95,6 +97,41 @@ std::map<std::string, RegistryConfig> registries(const std::filesystem::path& pa
     return out;
 }
 
+GcConfig gc_settings(const std::filesystem::path& path, const YAML::Node& node) {
+    if (!node.IsMap()) throw config_error(path, node.Mark(), "gc: expected a mapping of settings");
+    GcConfig gc;
+    for (const auto& item : node) {
+        const std::string key = item.first.as<std::string>();
+        const std::string value = item.second.IsScalar() ? item.second.as<std::string>() : std::string();
+        if (key == "enabled") {
+            gc.enabled = boolean(path, "gc: enabled", item.second);
+        } else if (key == "keep-storage") {
+            if (!value.empty() && value.back() == '%') {
+                const std::string number = value.substr(0, value.size() - 1);
+                const std::optional<int64_t> percent =
+                    number.find_first_not_of("0123456789") == std::string::npos ? parse_size(number) : std::nullopt;
+                if (!percent || *percent > 100)
+                    throw config_error(path, item.second.Mark(), "gc: keep-storage: expected a whole percentage from 0% to 100%");
+                gc.keep_storage_percent = static_cast<double>(*percent);
+            } else if (const std::optional<int64_t> bytes = parse_size(value)) {
+                gc.keep_storage_bytes = *bytes;
+            } else {
+                throw config_error(path, item.second.Mark(),
+                                   "gc: keep-storage: expected a size (512MB, 10GB, bytes) or a percentage (10%)");
+            }
+        } else if (key == "keep-duration") {
+            const std::optional<int64_t> seconds = parse_duration(value);
+            if (!seconds)
+                throw config_error(path, item.second.Mark(), "gc: keep-duration: expected a duration (48h, 90m, 1440h)");
+            gc.keep_duration = *seconds;
+        } else {
+            throw config_error(path, item.first.Mark(),
+                               fmt::format("unknown gc setting \"{}\"{}", key, did_you_mean(key, k_gc_keys)));
+        }
+    }
+    return gc;
+}
+
 } // namespace
 
 std::filesystem::path config_file_path() {
@@ -138,6 +175,10 @@ ConfigFile load_config_file(const std::filesystem::path& path) {
         }
         if (key == "registries") {
             config.registries = registries(path, item.second);
+            continue;
+        }
+        if (key == "gc") {
+            config.gc = gc_settings(path, item.second);
             continue;
         }
         throw config_error(path, item.first.Mark(),

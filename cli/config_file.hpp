@@ -4,6 +4,7 @@
 // errors (naming the file and line), so a typo never silently changes nothing.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -18,6 +19,18 @@ struct RegistryConfig {
     bool insecure = false;            // HTTPS without certificate checks
     std::filesystem::path ca;         // an extra CA (PEM) for this host
     std::vector<std::string> mirrors;  // pull mirrors, tried in order before the host
+};
+
+// gc: automatic garbage collection after each build (cli/cache_gc.hpp has the defaults).
+//   gc:
+//     enabled: true          # false: builds never remove anything
+//     keep-storage: 10GB     # or 10% (of the filesystem holding the storage root)
+//     keep-duration: 1440h   # entries unused for longer go even below keep-storage
+struct GcConfig {
+    bool enabled = true;
+    std::optional<int64_t> keep_storage_bytes;
+    std::optional<double> keep_storage_percent;
+    std::optional<int64_t> keep_duration;  // seconds
 };
 
 // A value and where it was set, for errors about it.
@@ -38,6 +51,7 @@ struct ConfigFile {
     //     mirror.example:5000: {http: true}
     //     reg.example: {ca: /etc/ssl/reg-ca.pem}      # or insecure: true (no TLS checks)
     std::map<std::string, RegistryConfig> registries;
+    GcConfig gc;
 };
 
 std::filesystem::path config_file_path();

@@ -87,6 +87,12 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
 
     // Base images: named contexts (local OCI layouts, docker-image://) and registries.
     StorageRoot storage(root);
+    // Held until the build ends: prune and garbage collection remove nothing meanwhile.
+    UniqueFd cache_lock = storage.lock_cache(CacheLockMode::shared, false);
+    if (!cache_lock) {
+        progress.note("waiting for mab prune or a garbage collection on " + root.string() + " to finish");
+        cache_lock = storage.lock_cache(CacheLockMode::shared, true);
+    }
     oci::ContentStore store(storage.content_dir());
     // Registry notices (plain-HTTP fallback, mirror trouble) go through the progress
     // view, so they neither break the tty view nor the rawjson stream.

@@ -42,6 +42,20 @@ BuildDir StorageRoot::make_build_dir() const {
     return build;
 }
 
+UniqueFd StorageRoot::lock_cache(CacheLockMode mode, bool wait) const {
+    make_private_dir(cache_dir());
+    const fs::path path = cache_dir() / ".lock";
+    UniqueFd fd(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600));
+    if (!fd) throw_errno("create", path.string());
+    const int operation = (mode == CacheLockMode::shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
+    while (::flock(fd.get(), operation) != 0) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK && !wait) return UniqueFd();
+        throw_errno("flock", path.string());
+    }
+    return fd;
+}
+
 namespace {
 
 // True when no live build holds `dir`: its lock can be taken, or (a dir made by a

@@ -21,6 +21,11 @@ struct BuildDir {
     const std::filesystem::path& path() const { return dir.path(); }
 };
 
+// ROOT/cache/.lock, which says who may change the cache: every build holds it shared for
+// its whole run (so nothing it reads or writes disappears), `mab prune` and the
+// garbage collection after a build hold it exclusive while they remove anything.
+enum class CacheLockMode { shared, exclusive };
+
 class StorageRoot {
 public:
     explicit StorageRoot(std::filesystem::path root);
@@ -33,6 +38,9 @@ public:
     std::filesystem::path cache_mounts_dir() const { return m_root / "cache-mounts"; }
     // A work dir for one build, locked, removed when the BuildDir goes away.
     BuildDir make_build_dir() const;
+    // Takes the cache lock (an flock, released with the fd). Waits for it when `wait`,
+    // else returns an empty fd when another process holds it in a conflicting mode.
+    UniqueFd lock_cache(CacheLockMode mode, bool wait) const;
 
 private:
     void remove_dead_build_dirs() const;

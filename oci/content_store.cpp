@@ -167,6 +167,32 @@ std::string ContentStore::get(const Digest& digest, int64_t max_size) const {
     return data;
 }
 
+std::vector<ContentStore::BlobInfo> ContentStore::list() const {
+    std::vector<BlobInfo> out;
+    const fs::path dir = m_root / "blobs" / "sha256";
+    std::error_code ec;
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+        std::optional<Digest> digest;
+        try {
+            digest = Digest::parse("sha256:" + entry.path().filename().string());
+        } catch (const Error&) {
+            continue;  // not a blob (a stray file); never ours to count or remove
+        }
+        struct stat st {};
+        if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        out.push_back(BlobInfo{*digest, static_cast<int64_t>(st.st_size), static_cast<int64_t>(st.st_mtim.tv_sec)});
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory) throw_errno_code(ec.value(), "read directory", dir.string());
+    return out;
+}
+
+bool ContentStore::remove(const Digest& digest) {
+    const fs::path path = path_of(digest);
+    if (::unlink(path.c_str()) == 0) return true;
+    if (errno == ENOENT) return false;
+    throw_errno("remove", path.string());
+}
+
 bool ContentStore::verify(const Digest& digest) const {
     if (digest.algorithm() != "sha256") return false;
     fs::path path = path_of(digest);

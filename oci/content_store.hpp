@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/atomic_file.hpp"
 #include "oci/descriptor.hpp"
@@ -51,6 +52,18 @@ public:
     std::string get(const Digest& digest, int64_t max_size = 16 << 20) const;
     // Re-hashes a blob on disk; false if missing or corrupt.
     bool verify(const Digest& digest) const;
+
+    // One published blob as found on disk (for `mab du` and `mab prune`).
+    struct BlobInfo {
+        Digest digest;
+        int64_t size = 0;
+        int64_t mtime = 0;  // seconds since the epoch: when it was written
+    };
+    // Every published blob, in no particular order; names that are not digests are skipped.
+    std::vector<BlobInfo> list() const;
+    // Removes a published blob; false if it was not there. Callers must make sure no
+    // one still needs it (prune holds the storage root's exclusive lock).
+    bool remove(const Digest& digest);
 
     const std::filesystem::path& root() const { return m_root; }
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -183,4 +184,29 @@ TEST_CASE("content store: missing and corrupt blobs", "[content_store]") {
         CHECK(std::string(e.what()).find("blob " + desc.digest.str() + " is corrupt") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("content store: list and remove published blobs", "[content_store]") {
+    TempDir tmp(fs::temp_directory_path(), "mab-cs-");
+    ContentStore store(tmp.path() / "content");
+    CHECK(store.list().empty());  // no blobs/ yet: nothing, not an error
+    const Descriptor a = store.put("alpha", "text/plain");
+    const Descriptor b = store.put("bravo!", "text/plain");
+    // A stray file beside the blobs is neither listed nor removable through the store.
+    std::ofstream(store.path_of(a.digest).parent_path() / "not-a-digest") << "x";
+
+    std::vector<ContentStore::BlobInfo> blobs = store.list();
+    REQUIRE(blobs.size() == 2);
+    std::sort(blobs.begin(), blobs.end(), [](const auto& x, const auto& y) { return x.size < y.size; });
+    CHECK(blobs[0].digest == a.digest);
+    CHECK(blobs[0].size == 5);
+    CHECK(blobs[1].digest == b.digest);
+    CHECK(blobs[1].size == 6);
+    CHECK(blobs[0].mtime > 0);
+
+    CHECK(store.remove(a.digest));
+    CHECK_FALSE(store.has(a.digest));
+    CHECK_FALSE(store.remove(a.digest));  // already gone
+    REQUIRE(store.list().size() == 1);
+    CHECK(store.list()[0].digest == b.digest);
 }

@@ -23,7 +23,6 @@ echo unrelated >"$ctx/notes.txt"
 printf 'ignored.txt\n' >"$ctx/.dockerignore"
 echo x >"$ctx/ignored.txt"
 
-counts() { jq -r '"\(."mab.vertices.executed") \(."mab.vertices.cached")"' "$1"; }
 build() { # NAME [flags…]: builds into $WORK/NAME (local output) with metadata NAME.json
   local name=$1
   shift
@@ -31,9 +30,9 @@ build() { # NAME [flags…]: builds into $WORK/NAME (local output) with metadata
 }
 
 build first
-assert_eq "$(counts "$WORK/first.json")" "4 0" "first build runs every step"
+assert_eq "$(vertex_counts "$WORK/first.json")" "4 0" "first build runs every step"
 build second
-assert_eq "$(counts "$WORK/second.json")" "0 1" "second process: the last step is a cache hit, nothing runs"
+assert_eq "$(vertex_counts "$WORK/second.json")" "0 1" "second process: the last step is a cache hit, nothing runs"
 assert_output_contains "CACHED"
 assert_eq "$(cat "$WORK/second/run-id")" "$(cat "$WORK/first/run-id")" "the cached result's files"
 
@@ -42,24 +41,24 @@ touch -d '2001-01-01' "$ctx/app.txt"
 echo changed >"$ctx/notes.txt.unused" && rm "$ctx/notes.txt.unused"
 echo changed >"$ctx/ignored.txt"
 build touched
-assert_eq "$(counts "$WORK/touched.json")" "0 1" "mtime and .dockerignore'd changes keep the cache"
+assert_eq "$(vertex_counts "$WORK/touched.json")" "0 1" "mtime and .dockerignore'd changes keep the cache"
 
 # A changed file: only the steps from its COPY on run; the expensive RUN is reused.
 echo two >"$ctx/app.txt"
 build changed
-assert_eq "$(counts "$WORK/changed.json")" "2 1" "COPY and the RUN after it run, the RUN before is cached"
+assert_eq "$(vertex_counts "$WORK/changed.json")" "2 1" "COPY and the RUN after it run, the RUN before is cached"
 assert_eq "$(cat "$WORK/changed/seen")" two "the new file reached the RUN"
 assert_eq "$(cat "$WORK/changed/run-id")" "$(cat "$WORK/first/run-id")" "the expensive RUN's result is reused"
 [[ "$(cat "$WORK/changed/late-run-id")" != "$(cat "$WORK/first/late-run-id")" ]] || fail "the last RUN did not run again"
 
 # --no-cache runs everything (and refreshes the records).
 build nocache --no-cache
-assert_eq "$(counts "$WORK/nocache.json")" "4 0" "--no-cache"
+assert_eq "$(vertex_counts "$WORK/nocache.json")" "4 0" "--no-cache"
 
 # An image output from cache hits only: same digest as the build that ran.
 mab build --platform linux/amd64 --no-cache --metadata-file "$WORK/img1.json" -o type=oci,dest="$WORK/img1.tar" "$ctx"
 mab build --platform linux/amd64 --metadata-file "$WORK/img2.json" -o type=oci,dest="$WORK/img2.tar" "$ctx"
-assert_eq "$(counts "$WORK/img2.json")" "0 1" "image output from the cache"
+assert_eq "$(vertex_counts "$WORK/img2.json")" "0 1" "image output from the cache"
 assert_eq "$(jq -r '."containerimage.digest"' "$WORK/img2.json")" "$(jq -r '."containerimage.digest"' "$WORK/img1.json")" \
   "the cached image is the same image"
 
@@ -93,7 +92,7 @@ if [[ $(id -u) -eq 0 ]] && command -v runuser >/dev/null; then
       -o type=local,dest="$WORK/out/rootless$n" "$ctx" >"$WORK/rootless$n.log" 2>&1 ||
       { cat "$WORK/rootless$n.log"; fail "rootless build $n"; }
   done
-  assert_eq "$(counts "$WORK/out/rootless2.json")" "0 1" "rootless second build from the cache"
+  assert_eq "$(vertex_counts "$WORK/out/rootless2.json")" "0 1" "rootless second build from the cache"
 fi
 
 # --no-cache-filter: the named stage's steps, and what is built on them, run again; other

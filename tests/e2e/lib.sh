@@ -54,6 +54,9 @@ assert_eq() { [[ "$1" == "$2" ]] || fail "${3:-values differ}: expected '$2', go
 assert_contains() { grep -qF -- "$2" "$1" || fail "'$1' does not contain '$2'"; }
 assert_output_contains() { grep -qF -- "$1" "$WORK/last.out" || fail "mab output does not contain '$1'"; }
 
+# "EXECUTED CACHED" from a --metadata-file's mab.vertices counters (needs jq).
+vertex_counts() { jq -r '"\(."mab.vertices.executed") \(."mab.vertices.cached")"' "$1"; }
+
 # Makes a build context directory from a heredoc Dockerfile: new_context NAME <<'EOF' … EOF
 new_context() {
   local dir="$WORK/$1"

@@ -1,0 +1,116 @@
+// `mab prune`: removes build cache from the storage root, as `docker buildx prune` does
+// for a builder: records least recently used first (within --filter until= and down to
+// --keep-storage), then every blob no remaining record references; --all also drops the
+// stat caches. It waits for running builds (they hold the cache lock shared) and removes
+// nothing while one runs.
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "base/error.hpp"
+#include "cli/cache_gc.hpp"
+#include "cli/cache_table.hpp"
+#include "cli/cache_units.hpp"
+#include "cli/command.hpp"
+#include "cli/flags.hpp"
+#include "cli/storage_root.hpp"
+
+namespace mab::cli {
+
+namespace {
+
+const std::vector<FlagSpec> k_prune_flags{
+    {"all", 'a', "", "Also remove the stat caches of local sources", ""},
+    {"filter", 0, "FILTER", "Remove only cache unused for at least DURATION: until=DURATION", ""},
+    {"keep-storage", 0, "SIZE", "Keep this much cache (e.g. 2GB), removing the least recently used first", ""},
+    {"force", 'f', "", "Do not prompt for confirmation", ""},
+    {"help", 'h', "", "Show this help", ""},
+};
+
+// buildx's question; only "y"/"Y" (or "yes") goes on.
+bool confirmed(bool all) {
+    if (::isatty(STDIN_FILENO) != 1)
+        throw Error(ErrorKind::usage, "mab prune: cannot ask for confirmation: standard input is not a terminal")
+            .with_hint("pass --force to prune without asking");
+    fmt::print("WARNING! This will remove all {}build cache. Are you sure you want to continue? [y/N] ",
+               all ? "" : "dangling ");
+    std::fflush(stdout);
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+// Each removed blob counts for the first removed record naming it; the rest were no
+// record's.
+void print_removed(const engine::cache::PrunePlan& plan, int64_t now) {
+    std::map<oci::Digest, int64_t> sizes;
+    for (const auto& blob : plan.blobs) sizes[blob.digest] = blob.size;
+    std::set<oci::Digest> counted;
+    print_cache_table_header();
+    for (const engine::cache::CacheRecord& record : plan.records) {
+        int64_t size = 0;
+        for (const engine::cache::CachedLayer& layer : record.layers) {
+            const auto it = sizes.find(layer.layer.blob.digest);
+            if (it != sizes.end() && counted.insert(it->first).second) size += it->second;
+        }
+        print_cache_row(cache_id(record.key), size, false, record.last_used, now);
+    }
+    int64_t rest = 0, newest = 0;
+    for (const auto& blob : plan.blobs)
+        if (!counted.count(blob.digest)) rest += blob.size, newest = std::max(newest, blob.mtime);
+    if (rest > 0) print_cache_row(k_unreferenced_id, rest, false, newest, now);
+}
+
+} // namespace
+
+int run_prune_command(const std::vector<std::string>& args, CommandContext& ctx) {
+    const ParsedFlags flags = parse_flags(args, k_prune_flags);
+    if (flags.flag("help")) {
+        fmt::print("Usage: mab prune [--all] [--filter until=DURATION] [--keep-storage SIZE] [--force]\n\n"
+                   "Remove build cache from the storage root. Waits for running builds to finish.\n\n"
+                   "Options:\n{}",
+                   format_flag_help(k_prune_flags));
+        return 0;
+    }
+    if (!flags.positional.empty())
+        throw Error(ErrorKind::usage, fmt::format("mab prune takes no arguments, got \"{}\"", flags.positional.front()));
+    engine::cache::PruneRule rule;
+    rule.unused_for = until_filter(flags.all("filter"), "prune");
+    if (const auto keep = flags.last("keep-storage")) {
+        rule.keep_bytes = parse_size(*keep);
+        if (!rule.keep_bytes)
+            throw Error(ErrorKind::usage, fmt::format("mab prune: --keep-storage: \"{}\" is not a size", *keep))
+                .with_hint("write sizes as 512MB, 10GB or a number of bytes");
+    }
+    const bool all = flags.flag("all");
+    if (!flags.flag("force") && !confirmed(all)) return 0;
+
+    const StorageRoot storage(ctx.global.root);
+    UniqueFd lock = storage.lock_cache(CacheLockMode::exclusive, false);
+    if (!lock) {
+        fmt::print(stderr, "waiting for the builds running on {} to finish...\n", ctx.global.root.string());
+        lock = storage.lock_cache(CacheLockMode::exclusive, true);
+    }
+    oci::ContentStore content(storage.content_dir());
+    const engine::cache::RecordStore records(storage.cache_dir() / "records", content);
+    const int64_t now = now_seconds();
+    engine::cache::PrunePlanner planner(records.list(), content.list(), now);
+    // Blobs no record needs go first: they are the cheapest to lose and keep-storage
+    // should count only what is worth keeping.
+    planner.remove_unreferenced_blobs();
+    planner.apply(rule);
+    const engine::cache::PrunePlan plan = planner.plan();
+    const std::optional<std::filesystem::path> stat_dir =
+        all ? std::optional(storage.cache_dir() / "stat") : std::nullopt;
+    const engine::cache::PruneResult result = engine::cache::execute_plan(plan, records, content, stat_dir);
+    if (!plan.records.empty() || !plan.blobs.empty()) print_removed(plan, now);
+    fmt::print("{:<15}{}\n", "Total:", human_size(result.bytes));
+    return 0;
+}
+
+} // namespace mab::cli
