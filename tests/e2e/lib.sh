@@ -158,7 +158,15 @@ share_work_with_e2e_user() {
   chmod -R a+rX "$WORK"
 }
 # Runs a command as mab-e2e, with its own HOME and no MAB_ROOT.
-as_e2e_user() { runuser -u "$E2E_USER" -- env -u MAB_ROOT HOME="$(getent passwd "$E2E_USER" | cut -d: -f6)" "$@"; }
+as_e2e_user() { runuser -u "$E2E_USER" -- env -u MAB_ROOT HOME="$(getent passwd "$E2E_USER" | cut -d: -f6)" XDG_DATA_HOME="$(user_data_home)" "$@"; }
+# A data home (so a default storage root, $XDG_DATA_HOME/mab) of this test's own for
+# non-root users: the persistent cache in their real home would carry records made by
+# other tests and other builds of mab.
+user_data_home() {
+  chmod a+x "$WORK"
+  mkdir -p "$WORK/xdg" && chmod 1777 "$WORK/xdg"
+  echo "$WORK/xdg"
+}
 
 # Skips unless the test runs as root (to create the test user and fetch foreign busybox
 # packages) on an amd64 host (the tests' expected machines) with qemu-user-static.

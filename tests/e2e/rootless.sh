@@ -7,7 +7,7 @@ need skopeo umoci jq
 user=mab-e2e
 if [[ $(id -u) -eq 0 ]]; then
   id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user" || skip "cannot create $user"
-  as_user() { runuser -u "$user" -- env -u MAB_ROOT HOME="$(getent passwd "$user" | cut -d: -f6)" "$@"; }
+  as_user() { runuser -u "$user" -- env -u MAB_ROOT HOME="$(getent passwd "$user" | cut -d: -f6)" XDG_DATA_HOME="$(user_data_home)" "$@"; }
 else
   as_user() { env -u MAB_ROOT "$@"; }
 fi
@@ -61,7 +61,7 @@ DOCKERFILE
   noids=mab-e2e-noids
   id "$noids" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$noids" || skip "cannot create $noids"
   sed -i "/^$noids:/d" /etc/subuid /etc/subgid
-  if runuser -u "$noids" -- env -u MAB_ROOT HOME="$(getent passwd "$noids" | cut -d: -f6)" \
+  if runuser -u "$noids" -- env -u MAB_ROOT HOME="$(getent passwd "$noids" | cut -d: -f6)" XDG_DATA_HOME="$(user_data_home)/$noids" \
       "$MAB_AS_USER" build -o type=oci,dest="$out/noids.tar" "$ctx2" >"$WORK/last.out" 2>&1; then
     fail "COPY --chown=1000 as $noids without subordinate ids should fail clearly"
   fi
@@ -69,7 +69,7 @@ DOCKERFILE
   assert_output_contains "subuid"
   [[ ! -e "$out/noids.tar" ]] || fail "output left behind after the error"
 fi
-# The user's storage root is private.
-home=$(as_user sh -c 'echo $HOME')
-assert_eq "$(as_user stat -c %a "$home/.local/share/mab")" 700 "storage root mode"
+# The user's default storage root ($XDG_DATA_HOME/mab, here the test's own) is private.
+data_home=$(as_user sh -c 'echo ${XDG_DATA_HOME:-$HOME/.local/share}')
+assert_eq "$(as_user stat -c %a "$data_home/mab")" 700 "storage root mode"
 echo ok

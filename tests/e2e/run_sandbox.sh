@@ -40,7 +40,7 @@ chmod -R a+rX "$WORK"
 
 platforms=linux/amd64,linux/arm64,linux/386
 mab build --platform "$platforms" -o type=local,dest="$WORK/root-out" "$ctx"
-runuser -u "$user" -- env -u MAB_ROOT HOME="$(getent passwd "$user" | cut -d: -f6)" "$WORK/mab" build \
+runuser -u "$user" -- env -u MAB_ROOT XDG_DATA_HOME="$(user_data_home)" HOME="$(getent passwd "$user" | cut -d: -f6)" "$WORK/mab" build \
   --platform "$platforms" -o type=local,dest="$WORK/user-out" "$ctx" >"$WORK/last.out" 2>&1 || fail "build as $user"
 
 expected_masked=$(for p in /proc/kcore /proc/keys /proc/interrupts /proc/timer_list; do

@@ -85,7 +85,7 @@ if [[ $(id -u) -eq 0 ]]; then
   cp "$MAB" "$WORK/mab" && chmod 755 "$WORK/mab"
   mkdir -p "$WORK/user-out" && chmod 777 "$WORK/user-out"
   chmod -R a+rX "$WORK"
-  runuser -u "$user" -- env -u MAB_ROOT MAB_CONFIG=/nonexistent SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
+  runuser -u "$user" -- env -u MAB_ROOT XDG_DATA_HOME="$(user_data_home)" MAB_CONFIG=/nonexistent SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
     HOME="$(getent passwd "$user" | cut -d: -f6)" "$WORK/mab" build \
     --metadata-file "$WORK/user-out/meta.json" -o type=oci,dest="$WORK/user-out/img.tar" "$ctx" >"$WORK/last.out" 2>&1 || fail "build as $user"
   assert_eq "$(used "$WORK/user-out/meta.json")" overlay "snapshotter as $user"
