@@ -43,11 +43,17 @@ struct BuildRequest {
     ProgressMode progress = ProgressMode::plain;
     bool no_cache = false;
     std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto
+    std::optional<int> max_parallelism;  // steps run at once: --max-parallelism, else mab.yaml; unset: cores
     std::optional<int64_t> source_date_epoch;
     std::map<std::string, ImageContext> image_contexts;  // by the name FROM uses
     bool pull = false;  // --pull: accepted; mab keeps no image cache, so tags are always resolved anew
     CallRequest call;   // --call / --print: build (the default), or report on the Dockerfile
 };
+
+// --max-parallelism / mab.yaml's max-parallelism: a number from 1 to
+// k_max_parallelism_limit, else Error(usage) naming `origin` (the flag or file:line).
+inline constexpr int k_max_parallelism_limit = 1024;
+int parse_max_parallelism(const std::string& text, const std::string& origin);
 
 // Parses `mab build` arguments; throws Error(usage) naming the flag on bad input.
 // Returns nullopt when --help was asked for (the help is printed).

@@ -133,13 +133,14 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
     runner_config.cancelled = [] { return termination_requested(); };
     engine::Runner runner(runner_config);
-    engine::Solver solver(runner, progress);
+    engine::Solver solver(runner, progress, engine::SolveOptions{r.max_parallelism.value_or(0)});
     std::vector<engine::Ref> refs = solver.solve(roots);
 
     BuildOutcome outcome;
     outcome.snapshotter = snapshots.snapshotter->name();
-    outcome.executed = solver.stats().executed;
-    outcome.cached = solver.stats().cached;
+    const engine::SolveStats stats = solver.stats();
+    outcome.executed = stats.executed;
+    outcome.cached = stats.cached;
 
     // 4. Images from results, then the output.
     exporter::ImageSet images;

@@ -44,8 +44,10 @@ bool Runner::reports_progress(const graph::Vertex& vertex) const {
            std::holds_alternative<graph::GitSource>(vertex.op());
 }
 
+bool Runner::cancelled() const { return m_stopping || (m_config.cancelled && m_config.cancelled()); }
+
 Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
-    if (m_config.cancelled && m_config.cancelled()) throw Error(ErrorKind::cancelled, "build cancelled");
+    if (cancelled()) throw Error(ErrorKind::cancelled, "build cancelled");
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;
@@ -60,7 +62,7 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 }
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
-                ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions};
+                ops::ExecContext context{[this] { return cancelled(); }, {}, &m_qemu_versions};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
                 return run_on_snapshot(vertex, inputs, [&](const std::filesystem::path& rootfs) {
                     ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress, context);

@@ -10,6 +10,7 @@
 //  - GitSource: a snapshot holding a repository's tree at a ref (ops/git_source.hpp).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -25,6 +26,9 @@
 
 namespace mab::engine {
 
+// The solver calls Runner::run from several worker threads at once (for distinct
+// vertices), so the callbacks here must be thread-safe: the CLI's ImageSources,
+// EmulationSetup (registers qemu once, under its lock) and termination flag are.
 struct RunnerConfig {
     oci::ContentStore* store = nullptr;
     snapshotter::Snapshotter* snapshots = nullptr;
@@ -53,8 +57,14 @@ public:
     Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
             ProgressSink& progress) override;
     bool reports_progress(const graph::Vertex& vertex) const override;
+    // Another vertex failed: RUNs running now are killed and vertices not yet started
+    // refuse to (Error(cancelled)), as on Ctrl-C.
+    void stop_running() override { m_stopping = true; }
 
 private:
+    // RunnerConfig::cancelled, or stop_running() was called.
+    bool cancelled() const;
+
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
@@ -72,6 +82,7 @@ private:
     RunnerConfig m_config;
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
     registry::HttpTransport m_http;     // ADD <url> downloads
+    std::atomic<bool> m_stopping{false};
 };
 
 } // namespace mab::engine
