@@ -56,15 +56,18 @@ buildah_vfs() { buildah --storage-driver vfs --root "$work/store/buildah/root" -
 buildah_vfs pull -q "oci:$work/busybox:latest" >"$work/logs/pull.log" 2>&1 || { tail -n 20 "$work/logs/pull.log" >&2; exit 1; }
 buildah_vfs tag "$(tail -n1 "$work/logs/pull.log")" docker.io/library/busybox:latest
 
-# --- one build: TOOL (mab, buildah, or mab-sN for stage N alone); timed into RESULT if given --
+# --- one build: TOOL (mab, mab-j1: one step at a time, buildah, or mab-sN for stage N alone); ---
+# --- timed into RESULT if given ----------------------------------------------------------------
 build() {
   local tool=$1 result=${2:-} out=$work/out/$1.tar
   local timer=() cmd
   [[ -n $result ]] && timer=("$bench/timed.sh" "$result" --)
   rm -f "$out"
   case $tool in
-    mab)
-      cmd=("$mab" --root "$work/store/mab" build --progress=quiet --max-parallelism "$jobs"
+    mab | mab-j1)
+      local n=$jobs
+      [[ $tool == mab-j1 ]] && n=1
+      cmd=("$mab" --root "$work/store/mab" build --progress=quiet --max-parallelism "$n"
         --build-context "busybox=oci-layout://$work/busybox:latest" --build-arg "LOOPS=$loops"
         -o "type=oci,dest=$out" "$case") ;;
     mab-s*)
@@ -85,7 +88,7 @@ build() {
   [[ $tool != buildah ]] || buildah_vfs rmi --prune >>"$work/logs/$tool.log" 2>&1
 }
 
-tools=(mab buildah mab-s1 mab-s2 mab-s3 mab-s4)
+tools=(mab buildah mab-j1 mab-s1 mab-s2 mab-s3 mab-s4)
 results=$work/results.tsv
 : >"$results"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -123,6 +126,7 @@ print("| build | median wall s | min wall s |")
 print("| --- | ---: | ---: |")
 for tool, label in [("mab", "mab, 4 stages, --max-parallelism 2"),
                     ("buildah", "buildah bud --layers --jobs 2"),
+                    ("mab-j1", "mab, 4 stages, --max-parallelism 1"),
                     ("mab-s1", "mab, stage s1 alone (--target s1)"),
                     ("mab-s2", "mab, stage s2 alone"), ("mab-s3", "mab, stage s3 alone"),
                     ("mab-s4", "mab, stage s4 alone")]:
@@ -131,6 +135,7 @@ print(f"| sum of the four stages alone (medians) | {stages:.2f} | |")
 print()
 print(f"- mab ÷ buildah: **{med['mab'] / med['buildah']:.2f}** (target ≤ 0.35)")
 print(f"- mab ÷ sum of the stages alone: **{med['mab'] / stages:.2f}** (target ≤ 0.6)")
+print(f"- mab --max-parallelism 2 ÷ --max-parallelism 1: **{med['mab'] / med['mab-j1']:.2f}** (same rounds, same load)")
 PY
 } >"$work/results.md"
 cat "$work/results.md"

@@ -120,6 +120,28 @@ for arch in amd64 arm64 riscv64; do
   assert_eq "$(cat "$WORK/multi/linux_$arch/gen-$arch")" generated "linux/$arch's copy of gen"
 done
 
+# Two emulated RUNs of one platform starting together: qemu is set up once, under the
+# emulation setup's lock, and both run under it.
+if [[ $(uname -m) == x86_64 && -x /usr/bin/qemu-aarch64-static ]]; then
+  emu=$(new_context emu <<'DOCKERFILE'
+FROM scratch AS base
+ARG TARGETARCH
+COPY bb/${TARGETARCH}/busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+FROM base AS x
+RUN uname -m > /m && sleep 1
+FROM base AS y
+RUN sleep 1 && uname -m > /m
+FROM scratch
+COPY --from=x /m /x
+COPY --from=y /m /y
+DOCKERFILE
+)
+  copy_busybox "$emu" arm64:arm64
+  mab build --platform linux/arm64 --max-parallelism 2 -o type=local,dest="$WORK/emu" "$emu"
+  assert_eq "$(cat "$WORK/emu/x") $(cat "$WORK/emu/y")" "aarch64 aarch64" "uname -m of both emulated stages"
+fi
+
 # As the non-root user (root only): the same parallel build in its own user namespace.
 if [[ $(id -u) -eq 0 ]]; then
   ensure_e2e_user
