@@ -44,10 +44,13 @@ bool Runner::reports_progress(const graph::Vertex& vertex) const {
            std::holds_alternative<graph::GitSource>(vertex.op());
 }
 
-bool Runner::cancelled() const { return m_stopping || (m_config.cancelled && m_config.cancelled()); }
+bool Runner::cancelled(const std::atomic<bool>& stopping) const {
+    return stopping || (m_config.cancelled && m_config.cancelled());
+}
 
-Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
-    if (cancelled()) throw Error(ErrorKind::cancelled, "build cancelled");
+Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+                const std::atomic<bool>& stopping) {
+    if (cancelled(stopping)) throw Error(ErrorKind::cancelled, "build cancelled");
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;
@@ -62,7 +65,7 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 }
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
-                ops::ExecContext context{[this] { return cancelled(); }, {}, &m_qemu_versions};
+                ops::ExecContext context{[this, &stopping] { return cancelled(stopping); }, {}, &m_qemu_versions};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
                 return run_on_snapshot(vertex, inputs, [&](const std::filesystem::path& rootfs) {
                     ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress, context);

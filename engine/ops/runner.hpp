@@ -54,16 +54,14 @@ class Runner : public OpRunner {
 public:
     explicit Runner(RunnerConfig config);
 
-    Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
-            ProgressSink& progress) override;
+    // Once `stopping` (another vertex failed) or RunnerConfig::cancelled holds, a RUN
+    // is killed and an op not yet started refuses to (Error(cancelled)), as on Ctrl-C.
+    Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+            const std::atomic<bool>& stopping) override;
     bool reports_progress(const graph::Vertex& vertex) const override;
-    // Another vertex failed: RUNs running now are killed and vertices not yet started
-    // refuse to (Error(cancelled)), as on Ctrl-C.
-    void stop_running() override { m_stopping = true; }
 
 private:
-    // RunnerConfig::cancelled, or stop_running() was called.
-    bool cancelled() const;
+    bool cancelled(const std::atomic<bool>& stopping) const;
 
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
@@ -82,7 +80,6 @@ private:
     RunnerConfig m_config;
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
     registry::HttpTransport m_http;     // ADD <url> downloads
-    std::atomic<bool> m_stopping{false};
 };
 
 } // namespace mab::engine

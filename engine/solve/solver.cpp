@@ -1,5 +1,7 @@
 #include "engine/solve/solver.hpp"
 
+#include <sched.h>
+
 #include <chrono>
 
 #include "base/error.hpp"
@@ -22,8 +24,13 @@ struct Solver::Node {
 
 namespace {
 
+// The cores this process may run on (as `nproc` counts them: taskset and cpusets
+// narrow it), else every online core.
 int parallelism_or_cores(int requested) {
     if (requested > 0) return requested;
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0) return CPU_COUNT(&allowed);
     const unsigned cores = std::thread::hardware_concurrency();
     return cores > 0 ? static_cast<int>(cores) : 1;
 }
@@ -146,7 +153,7 @@ void Solver::run_node(Node& node) {
     Ref result;
     std::exception_ptr error;
     try {
-        result = m_runner.run(vertex, inputs, m_progress);
+        result = m_runner.run(vertex, inputs, m_progress, m_stopping);
         if (visible) m_progress.finished(info, elapsed());
     } catch (Error& e) {
         if (vertex.meta().span) e.with_span_if_unset(*vertex.meta().span);
@@ -172,7 +179,7 @@ void Solver::run_node(Node& node) {
         node.state = Node::State::failed;
         if (!m_first_error) {
             m_first_error = error;
-            m_runner.stop_running();
+            m_stopping = true;
         }
     } else {
         node.state = Node::State::done;

@@ -4,6 +4,7 @@
 // this testable with trivial ops.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -23,14 +24,13 @@ class OpRunner {
 public:
     virtual ~OpRunner() = default;
     // Runs one vertex whose inputs are solved (in the vertex's input order). Called from
-    // several worker threads at once, for distinct vertices.
-    virtual Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
-                    ProgressSink& progress) = 0;
+    // several worker threads at once, for distinct vertices. `stopping` turns true when
+    // another vertex of the solve failed: the run may then end early by throwing
+    // Error(cancelled) instead of finishing work nobody will use.
+    virtual Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+                    const std::atomic<bool>& stopping) = 0;
     // Whether the vertex is worth a progress line (sources are not).
     virtual bool reports_progress(const graph::Vertex& vertex) const = 0;
-    // Called once when a vertex failed and the solve will fail: vertices still running
-    // may stop early (throwing Error(cancelled)) instead of finishing work nobody uses.
-    virtual void stop_running() {}
 };
 
 struct SolveStats {
@@ -53,7 +53,7 @@ public:
     // Solves every root; returns their refs in the same order. Results are kept for
     // later calls, and calls from several threads share work: a vertex another call is
     // running is waited for, not run again. A failure in any vertex stops starting new
-    // ones, lets the running ones end (OpRunner::stop_running asks them to hurry), and
+    // ones, lets the running ones end (their `stopping` flag asks them to hurry), and
     // throws the first error, with the vertex's source span attached if it has one; every
     // call waiting then throws it, including later ones.
     std::vector<Ref> solve(const std::vector<graph::VertexRef>& roots);
@@ -83,6 +83,7 @@ private:
     std::deque<Node*> m_ready;   // inputs done, waiting for a worker
     int m_running = 0;           // vertices running now
     std::exception_ptr m_first_error;
+    std::atomic<bool> m_stopping{false};  // set with m_first_error; read by running vertices
     bool m_shutdown = false;
     SolveStats m_stats;
     std::vector<std::thread> m_workers;  // started by the first solve()

@@ -4,6 +4,8 @@
 // same time, each with a generous timeout that fails the test instead of hanging it.
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -32,15 +34,16 @@ constexpr std::chrono::seconds k_patience{30};  // far beyond any real wait: a t
 // description runs first (it may block, or throw). Thread-safe.
 class CountingRunner : public OpRunner {
 public:
-    Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink&) override {
+    Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink&,
+            const std::atomic<bool>& stopping) override {
         const std::string& name = vertex.meta().description;
-        std::function<void()> hook;
+        std::function<void(const std::atomic<bool>&)> hook;
         {
             std::lock_guard lock(m_mutex);
             ++m_calls[name];
             if (auto found = hooks.find(name); found != hooks.end()) hook = found->second;
         }
-        if (hook) hook();
+        if (hook) hook(stopping);
         if (const auto* op = std::get_if<FileOp>(&vertex.op())) {
             for (const auto& action : op->actions)
                 if (const auto* mk = std::get_if<MkfileAction>(&action); mk && mk->data == "fail")
@@ -52,11 +55,6 @@ public:
     }
     bool reports_progress(const graph::Vertex& vertex) const override {
         return std::holds_alternative<FileOp>(vertex.op());
-    }
-    void stop_running() override {
-        std::lock_guard lock(m_mutex);
-        stopped = true;
-        changed.notify_all();
     }
     int calls(const std::string& name) {
         std::lock_guard lock(m_mutex);
@@ -74,8 +72,8 @@ public:
         changed.notify_all();
     }
 
-    std::map<std::string, std::function<void()>> hooks;  // set before solving
-    bool stopped = false;
+    // Set before solving; a hook gets the solve's `stopping` flag.
+    std::map<std::string, std::function<void(const std::atomic<bool>&)>> hooks;
     std::condition_variable changed;
 
 private:
@@ -158,7 +156,7 @@ TEST_CASE("independent vertices run at the same time") {
     int started = 0;
     bool overlapped = true;
     for (const char* name : {"left", "right"}) {
-        runner.hooks[name] = [&] {
+        runner.hooks[name] = [&](const std::atomic<bool>&) {
             runner.update([&] { ++started; });
             if (!runner.wait_for([&] { return started == 2; })) overlapped = false;
         };
@@ -185,7 +183,7 @@ TEST_CASE("never more vertices run at once than max_parallelism") {
         const std::string name = "v" + std::to_string(i);
         // Stay until `limit` run together (so the bound is reached) or a sibling too many
         // shows up; either way at most a short while.
-        runner.hooks[name] = [&] {
+        runner.hooks[name] = [&](const std::atomic<bool>&) {
             runner.update([&] { most = std::max(most, ++running); });
             runner.wait_for([&] { return most >= limit; });
             runner.update([&] { --running; });
@@ -195,6 +193,15 @@ TEST_CASE("never more vertices run at once than max_parallelism") {
     solver.solve(roots);
     CHECK(most == limit);
     for (int i = 0; i < 8; ++i) CHECK(runner.calls("v" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("the default parallelism is the number of cores this process may use") {
+    CountingRunner runner;
+    NullProgress progress;
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+    CHECK(Solver(runner, progress).max_parallelism() == CPU_COUNT(&allowed));
 }
 
 TEST_CASE("a vertex several parents need runs once, before all of them") {
@@ -220,7 +227,7 @@ TEST_CASE("a vertex another solve() is running is waited for, not run again") {
     Solver solver(runner, progress, SolveOptions{2});
     bool shared_started = false;
     bool release = false;
-    runner.hooks["shared"] = [&] {
+    runner.hooks["shared"] = [&](const std::atomic<bool>&) {
         runner.update([&] { shared_started = true; });
         runner.wait_for([&] { return release; });
     };
@@ -268,10 +275,14 @@ TEST_CASE("a failure starts nothing new, stops what runs and reaches every calle
     bool slow_started = false;
     bool slow_was_stopped = false;
     // `bad` fails only once `slow` runs beside it; `slow` then waits to be told to stop.
-    runner.hooks["bad"] = [&] { runner.wait_for([&] { return slow_started; }); };
-    runner.hooks["slow"] = [&] {
+    runner.hooks["bad"] = [&](const std::atomic<bool>&) { runner.wait_for([&] { return slow_started; }); };
+    runner.hooks["slow"] = [&](const std::atomic<bool>& stopping) {
         runner.update([&] { slow_started = true; });
-        slow_was_stopped = runner.wait_for([&] { return runner.stopped; });
+        // Polled, as the engine's runner polls it during a RUN.
+        const auto deadline = std::chrono::steady_clock::now() + k_patience;
+        while (!stopping && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        slow_was_stopped = stopping;
         throw Error(ErrorKind::cancelled, "build cancelled");
     };
     SourceSpan span{"Dockerfile", 7, 7};
