@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "base/error.hpp"
@@ -35,6 +36,12 @@ const std::vector<FlagSpec> k_build_flags{
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
     {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet)", "auto"},
     {"no-cache", 0, "", "Do not use cache when building the image", ""},
+    {"no-cache-filter", 0, "stringArray", "Do not cache specified stages", ""},
+    {"cache-from", 0, "string",
+     "External cache sources (e.g., \"user/app:cache\", \"type=local,src=path/to/dir\", \"type=registry,ref=REF\")", ""},
+    {"cache-to", 0, "string",
+     "Cache export destinations (e.g., \"type=registry,ref=user/app:cache,mode=max\", \"type=local,dest=path/to/dir\")",
+     ""},
     {"pull", 0, "", "Always attempt to pull all referenced images (mab always resolves tags anew)", ""},
     {"snapshotter", 0, "string", "How steps keep their filesystems: auto, overlay or native (full copies)",
      "auto, or mab.yaml's snapshotter"},
@@ -219,6 +226,16 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     r.iidfile = flags.last("iidfile").value_or("");
     r.metadata_file = flags.last("metadata-file").value_or("");
     r.no_cache = flags.flag("no-cache");
+    for (const std::string& value : flags.all("no-cache-filter"))
+        for (const std::string& stage : split_csv(value))
+            if (!stage.empty()) {
+                std::string name = stage;  // stage names are case-insensitive (lower-cased)
+                std::transform(name.begin(), name.end(), name.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                r.no_cache_filter.push_back(name);
+            }
+    for (const std::string& value : flags.all("cache-from")) r.cache_from.push_back(parse_cache_spec(value, false));
+    for (const std::string& value : flags.all("cache-to")) r.cache_to.push_back(parse_cache_spec(value, true));
     r.pull = flags.flag("pull");
     for (const char* name : {"print", "call"})
         if (auto value = flags.last(name)) r.call = parse_call_flag(*value, std::string("--") + name);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cache_flags.hpp"
 #include "cli/call_flag.hpp"
 #include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
@@ -42,6 +43,9 @@ struct BuildRequest {
     std::string metadata_file;
     ProgressMode progress = ProgressMode::plain;
     bool no_cache = false;
+    std::vector<std::string> no_cache_filter;   // --no-cache-filter stage names (or indexes)
+    std::vector<CacheSpec> cache_from;          // --cache-from, in order
+    std::vector<CacheSpec> cache_to;            // --cache-to
     std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto
     std::optional<int> max_parallelism;  // steps run at once: --max-parallelism, else mab.yaml; unset: cores
     std::optional<int64_t> source_date_epoch;

@@ -7,6 +7,7 @@
 #include "base/error.hpp"
 #include "base/termination.hpp"
 #include "cli/build_contexts.hpp"
+#include "cli/cache_exchange.hpp"
 #include "cli/build_request.hpp"
 #include "cli/config_file.hpp"
 #include "cli/emulation_setup.hpp"
@@ -132,9 +133,23 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
     runner_config.cancelled = [] { return termination_requested(); };
+    // The persistent cache: records of earlier builds on this root, keyed by content.
+    engine::cache::RecordStore records(storage.cache_dir() / "records", store);
+    engine::ops::CacheKeys cache_keys(locals.directories, runner_config.layer_options, storage.cache_dir() / "stat");
+    runner_config.records = &records;
+    runner_config.cache_keys = &cache_keys;
+    runner_config.use_cache = !r.no_cache;
+    runner_config.no_cache_stages.insert(r.no_cache_filter.begin(), r.no_cache_filter.end());
     engine::Runner runner(runner_config);
+    CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
+    if (!r.no_cache) import_caches(r.cache_from, roots, cache_exchange);
     engine::Solver solver(runner, progress, engine::SolveOptions{r.max_parallelism.value_or(0)});
     std::vector<engine::Ref> refs = solver.solve(roots);
+    cache_keys.save();
+    export_caches(r.cache_to, roots, cache_exchange);
+    // Outputs of files need them on disk; image outputs need only the layers.
+    if (r.output && (r.output->type == exporter::OutputType::local || r.output->type == exporter::OutputType::tar))
+        for (engine::Ref& ref : refs) ref = runner.materialize(ref);
 
     BuildOutcome outcome;
     outcome.snapshotter = snapshots.snapshotter->name();

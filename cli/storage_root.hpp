@@ -1,4 +1,5 @@
-// The storage root's layout: content/ (blobs by digest), tmp/ (per-build work dirs).
+// The storage root's layout: content/ (blobs by digest), cache/ (records and stat
+// caches), tmp/ (per-build work dirs).
 // Opening it creates what is missing (0700: snapshots may hold setuid files and must
 // not be reachable by other users) and removes work dirs of builds that died.
 #pragma once
@@ -25,6 +26,9 @@ public:
     explicit StorageRoot(std::filesystem::path root);
 
     std::filesystem::path content_dir() const { return m_root / "content"; }
+    // The persistent cache: records/ (one file per cache key) and stat/ (file digests
+    // of local sources by inode and times).
+    std::filesystem::path cache_dir() const { return m_root / "cache"; }
     // A work dir for one build, locked, removed when the BuildDir goes away.
     BuildDir make_build_dir() const;
 

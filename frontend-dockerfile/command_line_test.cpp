@@ -59,9 +59,9 @@ TEST_CASE("expand_port_spec expands ranges and defaults to tcp") {
     CHECK(expand_port_spec("53/UDP") == std::vector<std::string>{"53/udp"});
     CHECK(expand_port_spec("8000-8002/sctp") ==
           std::vector<std::string>{"8000/sctp", "8001/sctp", "8002/sctp"});
+    // BuildKit's wording first, so searches for it find mab's message too.
     CHECK_THROWS_WITH(expand_port_spec("70000"),
-                      "invalid port \"70000\" in EXPOSE 70000: expected a number from 0 to 65535");
-    CHECK_THROWS_WITH(expand_port_spec("80/icmp"),
-                      "invalid protocol \"icmp\" in EXPOSE 80/icmp: expected tcp, udp or sctp");
-    CHECK_THROWS_WITH(expand_port_spec("9-8"), "invalid port range in EXPOSE 9-8: 8 is below 9");
+                      "invalid containerPort: 70000 (expected a port number from 0 to 65535 or a range of them)");
+    CHECK_THROWS_WITH(expand_port_spec("80/icmp"), "invalid proto: icmp (expected tcp, udp or sctp)");
+    CHECK_THROWS_WITH(expand_port_spec("9-8"), "invalid containerPort: 9-8 (the range ends at 8, below its start)");
 }

@@ -49,6 +49,7 @@ public:
         check_stage_dependencies(m_dockerfile);
         const StageResult& result = lower_stage(target);
         LoweredImage out{result.rootfs, result.config, result.history, m_dockerfile.warnings};
+        out.warnings.insert(out.warnings.end(), m_warnings.begin(), m_warnings.end());
         for (const auto& [key, value] : m_request.labels) out.config.config.labels[key] = value;
         std::vector<std::string> unused;
         for (const auto& [name, value] : m_request.build_args)
@@ -63,6 +64,11 @@ public:
     const ParsedDockerfile& dockerfile() const override { return m_dockerfile; }
     const Variables& global_args() const override { return m_globals; }
     void note_declared_arg(const std::string& name) override { m_declared.insert(name); }
+    void warn(std::string message) override {
+        // A stage lowered for several reasons warns once.
+        if (std::find(m_warnings.begin(), m_warnings.end(), message) == m_warnings.end())
+            m_warnings.push_back(std::move(message));
+    }
 
     engine::graph::State build_context() override {
         if (!m_context)
@@ -317,6 +323,7 @@ private:
     Variables m_globals;
     std::vector<StageBase> m_bases;  // each stage's FROM, expanded
     std::set<std::string> m_declared;
+    std::vector<std::string> m_warnings;  // from instruction lowerers, in order
     std::map<int, StageResult> m_done;
     std::vector<int> m_in_progress;
     std::optional<engine::graph::State> m_context;

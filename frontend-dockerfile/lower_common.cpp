@@ -82,6 +82,12 @@ std::string step_description(StageState& stage, const Command& command, char esc
     return prefix + text;
 }
 
+engine::graph::VertexMeta step_meta(const StageState& stage, std::string description,
+                                    const std::optional<SourceSpan>& span) {
+    return {std::move(description), span,
+            stage.stage.name.empty() ? std::to_string(stage.stage.index) : stage.stage.name};
+}
+
 void add_history(StageState& stage, std::string created_by, const engine::graph::State* layer) {
     HistoryStep step;
     step.created_by = std::move(created_by);

@@ -53,9 +53,9 @@ void check_stop_signal(const std::string& signal) {
 
 class ConfigLowerer {
 public:
-    ConfigLowerer(StageState& stage, LowerContext& context)
-        : m_stage(stage), m_config(stage.result.config.config), m_lookup(stage.lookup()),
-          m_escape(context.dockerfile().escape) {}
+    ConfigLowerer(StageState& stage, const Command& command, LowerContext& context)
+        : m_stage(stage), m_command(command), m_context(context), m_config(stage.result.config.config),
+          m_lookup(stage.lookup()), m_escape(context.dockerfile().escape) {}
 
     std::string expand(const std::string& word) const { return expand_word(word, m_lookup, m_escape); }
 
@@ -104,8 +104,14 @@ public:
     void operator()(const ExposeInstruction& expose) {
         std::vector<std::string> ports;
         for (const std::string& word : expose.ports)
-            for (const std::string& spec : expand_words(word, m_lookup, m_escape))
+            for (const std::string& spec : expand_words(word, m_lookup, m_escape)) {
                 for (const std::string& port : expand_port_spec(spec)) insert_sorted(ports, port);
+                // BuildKit exposes the container port and its ExposeInvalidFormat check warns.
+                if (spec.find(':') != std::string::npos)
+                    m_context.warn(fmt::format("{}:{}: ExposeInvalidFormat: EXPOSE instruction should not define "
+                                               "an IP address or host-port mapping, found '{}'",
+                                               m_command.span.file, m_command.span.first_line, spec));
+            }
         // Go prints the nat.PortSet map with its keys sorted: map[443/tcp:{} 80/tcp:{}].
         std::string created_by = "EXPOSE map[";
         for (size_t i = 0; i < ports.size(); ++i) {
@@ -159,6 +165,8 @@ public:
 
 private:
     StageState& m_stage;
+    const Command& m_command;
+    LowerContext& m_context;
     oci::ContainerConfig& m_config;
     VariableLookup m_lookup;
     char m_escape;
@@ -181,7 +189,7 @@ std::vector<std::string> command_args(const CommandForm& form, const oci::Contai
 
 
 void lower_config(StageState& stage, const Command& command, LowerContext& context) {
-    ConfigLowerer lowerer(stage, context);
+    ConfigLowerer lowerer(stage, command, context);
     std::visit(lowerer, command.instruction);
 }
 

@@ -121,6 +121,34 @@ engine::graph::State inline_document(const InlineFile& file, const std::string& 
         std::move(op), {}, engine::graph::VertexMeta{"[internal] preparing inline document", command.span});
 }
 
+// The merge step's name: BuildKit's "[stage 2/3] LINK COPY a /b" beside the copy's own.
+std::string link_description(const std::string& description) {
+    size_t prefix_end = description.find("] ");
+    if (description.empty() || description.front() != '[' || prefix_end == std::string::npos)
+        return "LINK " + description;
+    return description.substr(0, prefix_end + 2) + "LINK " + description.substr(prefix_end + 2);
+}
+
+bool is_numeric_id(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A linked copy is made on scratch, where no /etc/passwd or /etc/group exists: only
+// numeric ids and "root" can be resolved (BuildKit fails such a copy late with "invalid
+// user index: -1"; mab says why while lowering).
+engine::graph::ChownSpec linked_chown(engine::graph::ChownSpec spec, const std::string& keyword) {
+    const std::string written = spec.user + (spec.group.empty() ? "" : ":" + spec.group);
+    for (std::string* id : {&spec.user, &spec.group}) {
+        if (*id == "root") *id = "0";
+        if (!id->empty() && !is_numeric_id(*id))
+            throw Error(ErrorKind::dockerfile,
+                        fmt::format("{} --link --chown={}: a linked layer is built without the image's "
+                                    "/etc/passwd and /etc/group, so --chown with --link takes numeric ids only",
+                                    keyword, written));
+    }
+    return spec;
+}
+
 } // namespace
 
 void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& command, LowerContext& context) {
@@ -159,6 +187,9 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
         chown = parse_chown(spec, "--chown");
     std::optional<uint32_t> chmod;
     if (std::string mode = expand_word(copy.chmod, lookup, escape); !mode.empty()) chmod = parse_chmod(mode);
+    // As BuildKit: --chmod turns --link into a plain copy.
+    const bool linked = copy.link && !chmod;
+    if (linked && chown) chown = linked_chown(*chown, keyword);
 
     // Input 1 is where paths are read (the context or --from); each URL, git and heredoc
     // source adds an input of its own.
@@ -224,13 +255,23 @@ void lower_copy(StageState& stage, const CopyInstruction& copy, const Command& c
         inputs.push_back(inline_document(file, data, command, context));
         copy_from_last_input("/" + file.name, false);
     }
-    stage.result.rootfs = stage.result.rootfs.file(std::move(op), inputs,
-                                                   engine::graph::VertexMeta{description, command.span});
-
     std::string created_by = keyword;
     for (const std::string& src : srcs) created_by += " " + src;
     for (const InlineFile& file : copy.inline_files) created_by += " <<" + file.name;
     created_by += " " + dest + " # buildkit";
+
+    if (linked) {
+        // BuildKit's --link: the copy runs on scratch and its layer is stacked onto the
+        // stage as it is, so the layer (and its cache) does not depend on the base.
+        engine::graph::State layer = engine::graph::State::scratch().file(
+            std::move(op), inputs, step_meta(stage, description, command.span));
+        stage.result.rootfs = stage.result.rootfs.merge(
+            {layer}, step_meta(stage, link_description(description), command.span));
+        add_history(stage, created_by, &layer);
+        return;
+    }
+    stage.result.rootfs =
+        stage.result.rootfs.file(std::move(op), inputs, step_meta(stage, description, command.span));
     add_history(stage, created_by, &stage.result.rootfs);
 }
 

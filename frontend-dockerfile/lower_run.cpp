@@ -93,7 +93,7 @@ void lower_run(StageState& stage, const RunInstruction& run, const Command& inst
     std::string description =
         step_description(stage, instruction, context.dockerfile().escape, StepText::quotes_kept) + command.summary;
     stage.result.rootfs =
-        stage.result.rootfs.exec(std::move(op), engine::graph::VertexMeta{description, instruction.span});
+        stage.result.rootfs.exec(std::move(op), step_meta(stage, description, instruction.span));
     add_history(stage, "RUN " + run_history_text(stage.result, command.shown) + " # buildkit", &stage.result.rootfs);
 }
 

@@ -51,6 +51,8 @@ public:
     virtual engine::graph::State build_context() = 0;
     // Records an ARG declaration, so --build-arg values that no ARG uses are reported.
     virtual void note_declared_arg(const std::string& name) = 0;
+    // A warning for the build's output ("Dockerfile:3: ExposeInvalidFormat: …").
+    virtual void warn(std::string message) = 0;
     // Global ARG values (platform args, then ARGs before the first FROM).
     virtual const Variables& global_args() const = 0;
 };
@@ -67,6 +69,10 @@ enum class StepText {
 };
 std::string step_description(StageState& stage, const Command& command, char escape,
                              StepText text = StepText::expanded);
+
+// The metadata of a vertex a stage's instruction makes: its step name, lines and stage.
+engine::graph::VertexMeta step_meta(const StageState& stage, std::string description,
+                                    const std::optional<SourceSpan>& span);
 
 // Adds a history entry; layer_vertex is set for steps that made a FileOp.
 void add_history(StageState& stage, std::string created_by,

@@ -28,7 +28,7 @@ void lower_workdir(StageState& stage, const WorkdirInstruction& workdir, const C
     op.actions.emplace_back(std::move(mkdir));
     op.created_dir_mtime = created_dir_mtime(context.request());
     stage.result.rootfs =
-        stage.result.rootfs.file(std::move(op), {}, engine::graph::VertexMeta{description, command.span});
+        stage.result.rootfs.file(std::move(op), {}, step_meta(stage, description, command.span));
     add_history(stage, "WORKDIR " + dir, &stage.result.rootfs);
 }
 

@@ -8,7 +8,9 @@
 namespace mab::dockerfile {
 
 // The "port/proto" entries `spec` stands for, e.g. "8000-8001/udp" ->
-// {"8000/udp", "8001/udp"}. Bad numbers, protocols or ranges throw Error(dockerfile).
+// {"8000/udp", "8001/udp"}; "8080:80" and "127.0.0.1:8080:80" give the container port
+// (BuildKit accepts them with a warning). Bad numbers, protocols or ranges throw
+// Error(dockerfile) with BuildKit's "invalid containerPort: …" or "invalid proto: …".
 std::vector<std::string> expand_port_spec(const std::string& spec);
 
 } // namespace mab::dockerfile

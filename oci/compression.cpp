@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/error.hpp"
+#include "oci/parallel_gzip.hpp"
 
 namespace mab::oci {
 
@@ -25,71 +26,6 @@ public:
 
 private:
     Sink& m_out;
-};
-
-class GzipCompressor final : public Sink {
-public:
-    GzipCompressor(int level, Sink& out) : m_out(out), m_buffer(k_out_chunk) {
-        // windowBits 15 + 16: a gzip wrapper. The header is set explicitly so the
-        // output depends on the input bytes alone: no name, mtime 0, OS 255.
-        if (deflateInit2(&m_stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-            throw Error(ErrorKind::internal, "zlib: deflateInit2 failed");
-        }
-        m_header.os = 255;
-        m_header.time = 0;
-        if (deflateSetHeader(&m_stream, &m_header) != Z_OK) {
-            deflateEnd(&m_stream);
-            throw Error(ErrorKind::internal, "zlib: deflateSetHeader failed");
-        }
-    }
-    GzipCompressor(const GzipCompressor&) = delete;
-    GzipCompressor& operator=(const GzipCompressor&) = delete;
-    ~GzipCompressor() override { deflateEnd(&m_stream); }
-
-    void write(const void* data, size_t size) override {
-        if (m_finished) throw Error(ErrorKind::internal, "gzip: write after finish");
-        const Bytef* in = static_cast<const Bytef*>(data);
-        while (size > 0) {
-            // avail_in is 32-bit: feed huge writes in slices.
-            uInt slice = size > (1u << 30) ? (1u << 30) : static_cast<uInt>(size);
-            m_stream.next_in = const_cast<Bytef*>(in);
-            m_stream.avail_in = slice;
-            pump(Z_NO_FLUSH);
-            in += slice;
-            size -= slice;
-        }
-    }
-
-    void finish() override {
-        if (m_finished) return;
-        m_stream.next_in = nullptr;
-        m_stream.avail_in = 0;
-        pump(Z_FINISH);
-        m_finished = true;
-    }
-
-private:
-    // Runs deflate until it has consumed the input (or, with Z_FINISH, ended the stream).
-    void pump(int flush) {
-        for (;;) {
-            m_stream.next_out = m_buffer.data();
-            m_stream.avail_out = static_cast<uInt>(m_buffer.size());
-            int rc = deflate(&m_stream, flush);
-            if (rc == Z_STREAM_ERROR) throw Error(ErrorKind::internal, "zlib: deflate failed");
-            size_t produced = m_buffer.size() - m_stream.avail_out;
-            if (produced > 0) m_out.write(m_buffer.data(), produced);
-            if (flush == Z_FINISH ? rc == Z_STREAM_END
-                                  : (m_stream.avail_in == 0 && m_stream.avail_out != 0)) {
-                return;
-            }
-        }
-    }
-
-    Sink& m_out;
-    z_stream m_stream{};
-    gz_header m_header{};
-    std::vector<Bytef> m_buffer;
-    bool m_finished = false;
 };
 
 class ZstdCompressor final : public Sink {
@@ -174,8 +110,8 @@ std::unique_ptr<Sink> make_compressor(Compression c, std::optional<int> level, S
     switch (c) {
     case Compression::none: return std::make_unique<PassThrough>(out);
     case Compression::gzip:
-        return std::make_unique<GzipCompressor>(
-            checked_level(level, k_gzip_default_level, 9, "gzip"), out);
+        // Blocks on every core (oci/parallel_gzip.hpp): the same bytes on any machine.
+        return make_parallel_gzip(checked_level(level, k_gzip_default_level, 9, "gzip"), out);
     case Compression::zstd:
         // 0 is zstd's own "default" (3); negative "fast" levels are not offered.
         return std::make_unique<ZstdCompressor>(

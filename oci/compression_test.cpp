@@ -9,6 +9,7 @@
 
 #include "base/error.hpp"
 #include "oci/compression.hpp"
+#include "oci/parallel_gzip.hpp"
 
 using mab::Error;
 using mab::ErrorKind;
@@ -190,4 +191,45 @@ TEST_CASE("invalid compression levels", "[compression]") {
     CHECK_THROWS_AS(make_compressor(Compression::zstd, -5, out), Error);
     CHECK_NOTHROW(make_compressor(Compression::zstd, 22, out));
     CHECK_NOTHROW(make_compressor(Compression::zstd, 0, out));
+}
+
+TEST_CASE("parallel gzip: the same bytes for any thread count and write pattern, close to zlib's ratio",
+          "[compression]") {
+    const std::string data = test_data();
+    auto with_threads = [&](unsigned threads, size_t piece) {
+        StringSink out;
+        std::unique_ptr<Sink> gz = make_parallel_gzip(6, out, threads);
+        for (size_t pos = 0; pos < data.size(); pos += piece)
+            gz->write(data.data() + pos, std::min(piece, data.size() - pos));
+        gz->finish();
+        return out.bytes;
+    };
+    const std::string one = with_threads(1, 1 << 20);
+    CHECK(gunzip(one) == data);
+    CHECK(with_threads(4, 4093) == one);
+    CHECK(with_threads(2, 256 * 1024) == one);  // writes on block boundaries
+    CHECK(compress(Compression::gzip, std::nullopt, data) == one);
+
+    // Single-threaded deflate of the whole stream, for the ratio.
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::vector<Bytef> buf(deflateBound(&z, data.size()));
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = buf.data();
+    z.avail_out = static_cast<uInt>(buf.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    const double single = static_cast<double>(buf.size() - z.avail_out);
+    deflateEnd(&z);
+    CHECK(static_cast<double>(one.size()) < single * 1.01);
+
+    // Empty and tiny inputs are valid gzip too.
+    for (size_t n : {size_t{0}, size_t{1}, size_t{256 * 1024}, size_t{256 * 1024 + 1}}) {
+        StringSink out;
+        std::unique_ptr<Sink> gz = make_parallel_gzip(9, out, 3);
+        gz->write(data.data(), n);
+        gz->finish();
+        CHECK(gunzip(out.bytes) == data.substr(0, n));
+        CHECK(static_cast<unsigned char>(out.bytes[8]) == 2);  // XFL for level 9, as zlib
+    }
 }

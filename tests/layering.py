@@ -20,10 +20,11 @@ ALLOWED = {
     "registry": {"oci", "base"},
     "engine/graph": {"oci", "base"},
     "engine/solve": {"engine/graph", "snapshotter", "oci", "base"},
-    "engine/ops": {"engine/solve", "engine/graph", "executor", "snapshotter", "registry", "emu", "oci", "base"},
+    "engine/cache": {"snapshotter", "oci", "base"},
+    "engine/ops": {"engine/cache", "engine/solve", "engine/graph", "executor", "snapshotter", "registry", "emu", "oci", "base"},
     "exporter": {"snapshotter", "registry", "oci", "base"},
     "frontend-dockerfile": {"engine/graph", "oci", "base"},
-    "cli": {"frontend-dockerfile", "engine/ops", "engine/solve", "engine/graph", "exporter", "executor",
+    "cli": {"frontend-dockerfile", "engine/ops", "engine/cache", "engine/solve", "engine/graph", "exporter", "executor",
             "snapshotter", "registry", "emu", "oci", "base"},
 }
 

@@ -60,6 +60,8 @@ std::string describe_op(const Op& op) {
             using T = std::decay_t<decltype(o)>;
             if constexpr (std::is_same_v<T, ScratchSource>) {
                 return "scratch";
+            } else if constexpr (std::is_same_v<T, MergeOp>) {
+                return "merge";
             } else if constexpr (std::is_same_v<T, ImageSource>) {
                 return fmt::format("image(manifest={})", o.manifest.str());
             } else if constexpr (std::is_same_v<T, ExecOp>) {

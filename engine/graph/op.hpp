@@ -135,7 +135,14 @@ struct FileOp {
     bool operator==(const FileOp&) const = default;
 };
 
-using Op = std::variant<ScratchSource, ImageSource, LocalSource, HttpSource, GitSource, FileOp, ExecOp>;
+// Input 0's filesystem with the layers of inputs 1..N stacked on top, each as it is
+// (COPY --link, BuildKit's MergeOp): the layers are applied, never diffed again, so an
+// input built on scratch keeps its layer digest whatever the base is.
+struct MergeOp {
+    bool operator==(const MergeOp&) const = default;
+};
+
+using Op = std::variant<ScratchSource, ImageSource, LocalSource, HttpSource, GitSource, FileOp, ExecOp, MergeOp>;
 
 // One line that names the op and all its semantic fields in a fixed order; it is both
 // the graph dump format and (with the inputs' digests) what the vertex digest hashes.

@@ -61,6 +61,12 @@ State State::file(FileOp op, const std::vector<State>& sources, VertexMeta meta)
     return State(std::make_shared<const Vertex>(std::move(op), std::move(inputs), std::move(meta)));
 }
 
+State State::merge(const std::vector<State>& layers, VertexMeta meta) const {
+    std::vector<VertexRef> inputs{m_vertex};
+    for (const State& s : layers) inputs.push_back(s.vertex());
+    return State(std::make_shared<const Vertex>(MergeOp{}, std::move(inputs), std::move(meta)));
+}
+
 State State::exec(ExecOp op, VertexMeta meta) const {
     return State(std::make_shared<const Vertex>(std::move(op), std::vector<VertexRef>{m_vertex}, std::move(meta)));
 }

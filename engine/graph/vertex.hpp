@@ -18,6 +18,8 @@ namespace mab::engine::graph {
 struct VertexMeta {
     std::string description;          // "[stage-0 2/3] COPY a.txt /app/"
     std::optional<SourceSpan> span;   // the Dockerfile lines it came from
+    // The stage's name, or its index when it has none ("1"): what --no-cache-filter names.
+    std::string stage = {};
 };
 
 class Vertex;
@@ -50,6 +52,9 @@ public:
 
     // Applies `op` to this state (input 0) with `sources` as inputs 1..N.
     State file(FileOp op, const std::vector<State>& sources, VertexMeta meta) const;
+
+    // This state with the layers of each of `layers` stacked on top (COPY --link).
+    State merge(const std::vector<State>& layers, VertexMeta meta) const;
 
     // Runs `op` on this state (RUN); the result is the changed filesystem.
     State exec(ExecOp op, VertexMeta meta) const;

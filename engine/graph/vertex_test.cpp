@@ -98,3 +98,20 @@ TEST_CASE("an HTTP source's digest covers its URL, checksum and file name") {
     CHECK(describe_op(plain.vertex()->op()) ==
           "http(url=\"https://example.com/a.tar.gz\" checksum=- filename=\"a.tar.gz\")");
 }
+
+TEST_CASE("a merge's digest depends on its inputs and their order; the linked layer's does not depend on the base") {
+    State context = State::local(LocalSource{"context", {}});
+    State base_one = State::scratch().file(copy_op("one", "/one"), {context}, VertexMeta{});
+    State base_two = State::scratch().file(copy_op("two", "/two"), {context}, VertexMeta{});
+    State linked = State::scratch().file(copy_op("app", "/app/"), {context}, VertexMeta{"[1/2] COPY --link", {}});
+
+    State on_one = base_one.merge({linked}, VertexMeta{"LINK", {}});
+    State on_two = base_two.merge({linked}, VertexMeta{"LINK", {}});
+    CHECK(on_one.vertex()->digest() != on_two.vertex()->digest());
+    // The layer-making vertex is the same whatever the base: it is built once.
+    CHECK(on_one.vertex()->inputs().at(1)->digest() == on_two.vertex()->inputs().at(1)->digest());
+    CHECK(describe_op(on_one.vertex()->op()) == "merge");
+
+    State swapped = linked.merge({base_one}, VertexMeta{});
+    CHECK(swapped.vertex()->digest() != on_one.vertex()->digest());
+}

@@ -92,6 +92,32 @@ void clone(const graph::GitSource& source, const fs::path& checkout) {
     check(result, "clone", source);
 }
 
+// Submodules are checked out at the commits the tree records, recursively, as
+// BuildKit's git source does (shallow where the server allows it).
+void update_submodules(const graph::GitSource& source, const fs::path& checkout) {
+    if (!fs::exists(checkout / ".gitmodules")) return;
+    std::vector<std::string> args{"-C", checkout.string(), "submodule", "update", "--quiet", "--init",
+                                  "--recursive", "--depth", "1"};
+    registry::ProcessResult result = run_git(args);
+    if (result.exit_code != 0) {
+        // A server that cannot serve the recorded commit shallowly: whole histories then.
+        args.erase(args.end() - 2, args.end());
+        result = run_git(args);
+    }
+    check(result, "submodule update", source);
+}
+
+// A submodule's ".git" is a file naming its git directory inside the top-level .git;
+// without that directory it points nowhere, so it goes too.
+void remove_git_links(const fs::path& dir) {
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+        if (entry.is_symlink() || !entry.is_directory()) continue;
+        std::error_code ignored;
+        if (fs::is_regular_file(fs::symlink_status(entry.path() / ".git"))) fs::remove(entry.path() / ".git", ignored);
+        remove_git_links(entry.path());
+    }
+}
+
 // The subdirectory inside the checkout; a path that leaves it, or a symlink, is not one.
 fs::path subdirectory(const fs::path& checkout, const graph::GitSource& source) {
     fs::path path = checkout;
@@ -119,7 +145,11 @@ void fetch_git_source(const graph::GitSource& source, const fs::path& rootfs) {
     try {
         fs::remove(checkout);  // git clone makes the directory itself
         clone(source, checkout);
-        if (!source.keep_git_dir) fs::remove_all(checkout / ".git");
+        update_submodules(source, checkout);
+        if (!source.keep_git_dir) {
+            fs::remove_all(checkout / ".git");
+            if (fs::exists(checkout / ".gitmodules")) remove_git_links(checkout);
+        }
         fs::path from = source.subdir.empty() ? checkout : subdirectory(checkout, source);
         for (const fs::directory_entry& entry : fs::directory_iterator(from)) {
             if (entry.path() == checkout / ".git" && !source.keep_git_dir) continue;

@@ -108,3 +108,28 @@ TEST_CASE("a git source fails clearly and leaves nothing behind") {
     }
     CHECK(names(root.path()).empty());
 }
+
+TEST_CASE("a git source checks out submodules recursively, at the recorded commit") {
+    Repo inner;  // its main branch has sub/a.txt "two"; the superproject records v1's commit
+    Repo outer;
+    // Submodules over file:// are refused by git's default protocol.file.allow=user; the
+    // test allows them for the git processes the source starts (they inherit the env).
+    ::setenv("GIT_CONFIG_COUNT", "1", 1);
+    ::setenv("GIT_CONFIG_KEY_0", "protocol.file.allow", 1);
+    ::setenv("GIT_CONFIG_VALUE_0", "always", 1);
+    git(outer.path, {"-c", "protocol.file.allow=always", "submodule", "add", "-q", inner.url(), "lib"});
+    git(outer.path / "lib", {"checkout", "-q", inner.first});
+    git(outer.path, {"add", "-A"});
+    git(outer.path, {"commit", "-q", "-m", "add submodule"});
+
+    mab::TempDir plain(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{outer.url(), "main", "", false}, plain.path());
+    CHECK(read_file(plain.path() / "lib" / "sub" / "a.txt") == "one\n");
+    CHECK_FALSE(fs::exists(fs::symlink_status(plain.path() / "lib" / ".git")));
+    CHECK_FALSE(fs::exists(plain.path() / ".git"));
+
+    mab::TempDir kept(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{outer.url(), "main", "", true}, kept.path());
+    CHECK(fs::is_regular_file(kept.path() / "lib" / ".git"));
+    ::unsetenv("GIT_CONFIG_COUNT");
+}

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
+#include <set>
 #include <type_traits>
 #include <variant>
 
@@ -15,6 +17,7 @@
 #include "engine/ops/git_source.hpp"
 #include "engine/ops/http_source.hpp"
 #include "engine/ops/image_source.hpp"
+#include "snapshotter/layer_apply.hpp"
 
 namespace mab::engine {
 
@@ -41,16 +44,139 @@ bool Runner::reports_progress(const graph::Vertex& vertex) const {
     return std::holds_alternative<graph::FileOp>(vertex.op()) || std::holds_alternative<graph::ExecOp>(vertex.op()) ||
            std::holds_alternative<graph::ImageSource>(vertex.op()) ||
            std::holds_alternative<graph::HttpSource>(vertex.op()) ||
-           std::holds_alternative<graph::GitSource>(vertex.op());
+           std::holds_alternative<graph::GitSource>(vertex.op()) ||
+           std::holds_alternative<graph::MergeOp>(vertex.op());
 }
+
+namespace {
+
+// Ops whose results are layers worth a cache record (sources are cheap or not cacheable).
+bool makes_cache_records(const graph::Op& op) {
+    return std::holds_alternative<graph::FileOp>(op) || std::holds_alternative<graph::ExecOp>(op) ||
+           std::holds_alternative<graph::MergeOp>(op);
+}
+
+} // namespace
 
 bool Runner::cancelled(const std::atomic<bool>& stopping) const {
     return stopping || (m_config.cancelled && m_config.cancelled());
 }
 
-Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+bool Runner::cache_filtered(const graph::Vertex& vertex) {
+    if (m_config.no_cache_stages.empty()) return false;
+    std::lock_guard lock(m_filtered_mutex);
+    // Iterative: inputs' answers first, so deep graphs cannot overflow the stack.
+    std::vector<std::pair<const graph::Vertex*, bool>> stack{{&vertex, false}};
+    while (!stack.empty()) {
+        auto [v, inputs_done] = stack.back();
+        stack.pop_back();
+        if (m_filtered.count(v->digest())) continue;
+        if (!inputs_done) {
+            stack.push_back({v, true});
+            for (const graph::VertexRef& input : v->inputs())
+                if (!m_filtered.count(input->digest())) stack.push_back({input.get(), false});
+            continue;
+        }
+        bool filtered = m_config.no_cache_stages.count(v->meta().stage) > 0;
+        for (const graph::VertexRef& input : v->inputs()) filtered = filtered || m_filtered.at(input->digest());
+        m_filtered[v->digest()] = filtered;
+    }
+    return m_filtered.at(vertex.digest());
+}
+
+std::optional<Ref> Runner::cached(const graph::Vertex& vertex) {
+    if (m_config.records == nullptr || m_config.cache_keys == nullptr || !m_config.use_cache ||
+        !makes_cache_records(vertex.op()) || cache_filtered(vertex))
+        return std::nullopt;
+    std::optional<oci::Digest> key = m_config.cache_keys->key_of(vertex);
+    if (!key) return std::nullopt;
+    std::optional<cache::CacheRecord> record = m_config.records->find(*key);
+    if (!record) return std::nullopt;
+    Ref ref;
+    ref.lazy = true;
+    ref.snapshot = std::string(key->hex());
+    for (const cache::CachedLayer& layer : record->layers)
+        ref.layers.push_back({layer.layer, layer.vertex, layer.description});
+    return ref;
+}
+
+void Runner::record(const graph::Vertex& vertex, const Ref& ref) {
+    if (m_config.records == nullptr || m_config.cache_keys == nullptr || !makes_cache_records(vertex.op())) return;
+    std::optional<oci::Digest> key = m_config.cache_keys->key_of(vertex);
+    if (!key) return;
+    cache::CacheRecord record;
+    record.key = *key;
+    record.description = vertex.meta().description;
+    record.created = static_cast<int64_t>(std::time(nullptr));
+    for (const LayerRecord& layer : ref.layers) record.layers.push_back({layer.layer, layer.vertex, layer.description});
+    m_config.records->put(record);
+}
+
+std::vector<oci::Digest> Runner::cache_keys_for(const std::vector<graph::VertexRef>& roots, bool final_only) {
+    std::vector<oci::Digest> keys;
+    if (m_config.cache_keys == nullptr) return keys;
+    std::set<oci::Digest> seen_vertices, seen_keys;
+    std::vector<const graph::Vertex*> todo;
+    for (const graph::VertexRef& root : roots) todo.push_back(root.get());
+    while (!todo.empty()) {
+        const graph::Vertex* v = todo.back();
+        todo.pop_back();
+        if (!seen_vertices.insert(v->digest()).second) continue;
+        if (makes_cache_records(v->op())) {
+            if (std::optional<oci::Digest> key = m_config.cache_keys->key_of(*v); key && seen_keys.insert(*key).second)
+                keys.push_back(*key);
+        }
+        for (size_t i = 0; i < v->inputs().size() && (!final_only || i == 0); ++i) todo.push_back(v->inputs()[i].get());
+    }
+    return keys;
+}
+
+Ref Runner::materialize(const Ref& ref) {
+    if (!ref.lazy) return ref;
+    std::lock_guard lock(m_materialized_mutex);
+    auto found = m_materialized.find(ref.snapshot);
+    if (found != m_materialized.end()) return found->second;
+    snapshotter::Snapshotter& snapshots = *m_config.snapshots;
+    // Its own snapshot key, apart from vertex-digest keys: "c" + the cache key.
+    const std::string key = "c" + ref.snapshot.substr(0, 40);
+    if (snapshots.exists(key)) snapshots.remove(key);
+    Ref out = ref;
+    out.lazy = false;
+    out.snapshot = key;
+    try {
+        out.rootfs = snapshots.prepare(key, std::nullopt);
+        {
+            snapshotter::RootFs root(out.rootfs);  // closed before commit unmounts the tree
+            for (const LayerRecord& layer : ref.layers)
+                snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
+        }
+        out.rootfs = snapshots.commit(key);
+    } catch (...) {
+        try {
+            snapshots.remove(key);
+        } catch (const std::exception&) {
+        }
+        throw;
+    }
+    return m_materialized.emplace(ref.snapshot, out).first->second;
+}
+
+Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& given_inputs, ProgressSink& progress,
                 const std::atomic<bool>& stopping) {
     if (cancelled(stopping)) throw Error(ErrorKind::cancelled, "build cancelled");
+    // Cache hits among the inputs get their files now, where this op reads them (a merge
+    // reads only its base's; the other inputs give their layers as they are).
+    std::vector<Ref> inputs = given_inputs;
+    for (size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i].lazy && (i == 0 || !std::holds_alternative<graph::MergeOp>(vertex.op())))
+            inputs[i] = materialize(inputs[i]);
+    Ref ref = run_op(vertex, inputs, progress, stopping);
+    record(vertex, ref);
+    return ref;
+}
+
+Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+                   const std::atomic<bool>& stopping) {
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;
@@ -78,6 +204,8 @@ Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, Pro
                 return run_http(vertex, op);
             } else if constexpr (std::is_same_v<T, graph::GitSource>) {
                 return run_git(vertex, op);
+            } else if constexpr (std::is_same_v<T, graph::MergeOp>) {
+                return run_merge(vertex, inputs);
             } else {
                 return run_file(vertex, op, inputs);
             }
@@ -103,6 +231,21 @@ Ref Runner::run_http(const graph::Vertex& vertex, const graph::HttpSource& sourc
 
 Ref Runner::run_git(const graph::Vertex& vertex, const graph::GitSource& source) {
     return build_snapshot(vertex, nullptr, [&](Ref& ref) { ops::fetch_git_source(source, ref.rootfs); });
+}
+
+Ref Runner::run_merge(const graph::Vertex& vertex, const std::vector<Ref>& inputs) {
+    if (inputs.empty()) throw Error(ErrorKind::internal, "merge without a base input");
+    return build_snapshot(vertex, &inputs[0], [&](Ref& ref) {
+        ref.layers = inputs[0].layers;
+        snapshotter::RootFs root(ref.rootfs);
+        for (size_t i = 1; i < inputs.size(); ++i) {
+            for (const LayerRecord& record : inputs[i].layers) {
+                // The blob the input's op wrote, applied as it is: its digest stays the layer's.
+                snapshotter::apply_layer(m_config.store->path_of(record.layer.blob.digest), root);
+                ref.layers.push_back(record);
+            }
+        }
+    });
 }
 
 Ref Runner::run_local(const graph::LocalSource& source) const {

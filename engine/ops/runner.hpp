@@ -8,16 +8,23 @@
 //  - ImageSource: a snapshot with the image's layers applied (ops/image_source.hpp);
 //  - HttpSource: a snapshot holding the one downloaded file (ops/http_source.hpp).
 //  - GitSource: a snapshot holding a repository's tree at a ref (ops/git_source.hpp).
+//  - MergeOp: a snapshot over input 0 with the layers of inputs 1..N applied, reused as
+//    they are (COPY --link).
 #pragma once
 
 #include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "emu/qemu_version.hpp"
+#include "engine/cache/record_store.hpp"
+#include "engine/ops/cache_keys.hpp"
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
 #include "registry/http_transport.hpp"
@@ -48,6 +55,14 @@ struct RunnerConfig {
     std::function<std::filesystem::path(const oci::Platform&)> prepare_platform = {};
     // True once the build should stop (Ctrl-C); checked before each op and while a RUN runs.
     std::function<bool()> cancelled = {};
+    // The persistent cache: records by key (null: no cache) and the keys. With
+    // `use_cache` false (--no-cache) records are written but never read.
+    const cache::RecordStore* records = nullptr;
+    ops::CacheKeys* cache_keys = nullptr;
+    bool use_cache = true;
+    // --no-cache-filter: stages (VertexMeta::stage) whose steps, and every step built on
+    // them, read no record.
+    std::set<std::string> no_cache_stages = {};
 };
 
 class Runner : public OpRunner {
@@ -59,15 +74,29 @@ public:
     Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
             const std::atomic<bool>& stopping) override;
     bool reports_progress(const graph::Vertex& vertex) const override;
+    std::optional<Ref> cached(const graph::Vertex& vertex) override;
+
+    // The cache keys of the vertices `roots` need that make cache records: all of them,
+    // or with `final_only` those on each root's input-0 chain (the final stage's steps,
+    // --cache-to mode=min). Each key once, in no particular order.
+    std::vector<oci::Digest> cache_keys_for(const std::vector<graph::VertexRef>& roots, bool final_only);
+
+    // `ref` with its files in a snapshot: a lazy cache hit gets one built from its layers
+    // (once per build); any other ref is returned as it is. Thread-safe.
+    Ref materialize(const Ref& ref);
 
 private:
     bool cancelled(const std::atomic<bool>& stopping) const;
 
+    Ref run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+               const std::atomic<bool>& stopping);
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
     Ref run_http(const graph::Vertex& vertex, const graph::HttpSource& source);
     Ref run_git(const graph::Vertex& vertex, const graph::GitSource& source);
+    // Input 0's tree with the other inputs' layers applied on top, their blobs reused.
+    Ref run_merge(const graph::Vertex& vertex, const std::vector<Ref>& inputs);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
     // A new snapshot over input 0, changed by `change`, diffed into a layer.
@@ -77,7 +106,16 @@ private:
     // and committed; a failure removes the half-built snapshot.
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
 
+    // Whether --no-cache-filter reaches the vertex (its stage, or an input's).
+    bool cache_filtered(const graph::Vertex& vertex);
+    // Writes the cache record of a vertex that ran, if it has a key.
+    void record(const graph::Vertex& vertex, const Ref& ref);
+
     RunnerConfig m_config;
+    std::mutex m_materialized_mutex;
+    std::map<std::string, Ref> m_materialized;  // by the cache key of lazy refs
+    std::mutex m_filtered_mutex;
+    std::map<oci::Digest, bool> m_filtered;     // cache_filtered's answers
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
     registry::HttpTransport m_http;     // ADD <url> downloads
 };

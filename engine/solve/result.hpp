@@ -22,6 +22,10 @@ struct Ref {
     // The committed snapshot holding rootfs (engine/ops keys snapshots by vertex
     // digest); empty when rootfs is not a snapshot (a local source).
     std::string snapshot = {};
+    // A cache hit: the layers are known (their blobs are in the store) but no snapshot
+    // holds them yet (rootfs and snapshot empty); the runner builds one from the layers
+    // when an op or an exporter needs the files.
+    bool lazy = false;
 };
 
 } // namespace mab::engine

@@ -96,6 +96,14 @@ Solver::Node* Solver::request(const graph::VertexRef& vertex) {
 
     Node& node = *m_nodes.emplace(vertex->digest(), std::make_unique<Node>()).first->second;
     node.vertex = vertex;
+    // The persistent cache is asked before the inputs: a hit needs none of them. Asked
+    // under m_mutex, as the whole walk is: the lookup is a key and a record read.
+    if (std::optional<Ref> hit = m_runner.cached(*vertex)) {
+        node.state = Node::State::done;
+        node.result = std::move(*hit);
+        report_cached(node);
+        return &node;
+    }
     for (const graph::VertexRef& input_vertex : vertex->inputs()) {
         Node* input = request(input_vertex);
         node.inputs.push_back(input);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -31,11 +32,14 @@ public:
                     const std::atomic<bool>& stopping) = 0;
     // Whether the vertex is worth a progress line (sources are not).
     virtual bool reports_progress(const graph::Vertex& vertex) const = 0;
+    // The vertex's result from an earlier build (the persistent cache), asked before its
+    // inputs are solved: a hit means they need not run at all.
+    virtual std::optional<Ref> cached(const graph::Vertex& /*vertex*/) { return std::nullopt; }
 };
 
 struct SolveStats {
     int executed = 0;   // vertices run
-    int cached = 0;     // vertices answered from this solver's earlier results
+    int cached = 0;     // vertices answered from this solver's earlier results or the cache
 };
 
 struct SolveOptions {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -56,6 +57,10 @@ public:
     bool reports_progress(const graph::Vertex& vertex) const override {
         return std::holds_alternative<FileOp>(vertex.op());
     }
+    std::optional<Ref> cached(const graph::Vertex& vertex) override {
+        if (hits.count(vertex.meta().description) == 0) return std::nullopt;
+        return Ref{"cached " + vertex.meta().description, {}};
+    }
     int calls(const std::string& name) {
         std::lock_guard lock(m_mutex);
         auto found = m_calls.find(name);
@@ -72,6 +77,7 @@ public:
         changed.notify_all();
     }
 
+    std::set<std::string> hits;  // descriptions the persistent cache answers
     // Set before solving; a hook gets the solve's `stopping` flag.
     std::map<std::string, std::function<void(const std::atomic<bool>&)>> hooks;
     std::condition_variable changed;
@@ -310,4 +316,22 @@ TEST_CASE("a failure starts nothing new, stops what runs and reaches every calle
     // A later call gets the same first error and runs nothing.
     CHECK(first_error_of({step(State::scratch(), "fresh").vertex()}) == "op failed on purpose at line 7");
     CHECK(runner.calls("fresh") == 0);
+}
+
+TEST_CASE("a persistent cache hit runs neither the vertex nor its inputs") {
+    CountingRunner runner;
+    NullProgress progress;
+    Solver solver(runner, progress, SolveOptions{2});
+    runner.hits = {"middle"};
+    State base = step(State::scratch(), "base");
+    State middle = step(base, "middle");
+    State top = step(middle, "top");
+    State other = step(base, "other");
+    std::vector<Ref> refs = solver.solve({top.vertex(), other.vertex()});
+    CHECK(refs[0].rootfs == "top(cached middle)");
+    CHECK(refs[1].rootfs == "other(base())");
+    CHECK(runner.calls("middle") == 0);
+    CHECK(runner.calls("base") == 1);  // only `other` needs it
+    CHECK(solver.stats().executed == 3);
+    CHECK(solver.stats().cached == 1);
 }

@@ -27,7 +27,7 @@ used() { jq -r '."mab.snapshotter"' "$1"; }
 # Automatic choice: overlay works here.
 mab build --metadata-file "$WORK/auto.json" -o type=oci,dest="$WORK/auto.tar" "$ctx"
 assert_eq "$(used "$WORK/auto.json")" overlay "snapshotter chosen automatically"
-mab build --snapshotter native --metadata-file "$WORK/native.json" -o type=oci,dest="$WORK/native.tar" "$ctx"
+mab build --no-cache --snapshotter native --metadata-file "$WORK/native.json" -o type=oci,dest="$WORK/native.tar" "$ctx"
 assert_eq "$(used "$WORK/native.json")" native "--snapshotter native"
 assert_eq "$(digest "$WORK/auto.json")" "$(digest "$WORK/native.json")" "image digest from overlay vs native"
 

@@ -1,0 +1,35 @@
+// --cache-from / --cache-to for one build: records and blobs in, before the solve, from
+// local OCI layouts and registries; and out, after it, to them. The format is
+// engine/cache/cache_transfer.hpp's. A missing or unreadable import is a warning (the
+// first CI run has no cache yet); a failed export is an error unless ignore-error=true.
+#pragma once
+
+#include <vector>
+
+#include "cli/cache_flags.hpp"
+#include "cli/progress_printer.hpp"
+#include "engine/cache/record_store.hpp"
+#include "engine/graph/vertex.hpp"
+#include "engine/ops/runner.hpp"
+#include "oci/content_store.hpp"
+#include "registry/registry_client.hpp"
+
+namespace mab::cli {
+
+struct CacheExchange {
+    engine::Runner& runner;
+    const engine::cache::RecordStore& records;
+    oci::ContentStore& store;
+    registry::RegistryClient& registry;
+    ProgressPrinter& progress;
+};
+
+// Imports the records of `sources` that this build's vertices (`roots`) may use.
+void import_caches(const std::vector<CacheSpec>& sources, const std::vector<engine::graph::VertexRef>& roots,
+                   CacheExchange& with);
+
+// Exports this build's records (mode=min: the final stages' steps; max: all).
+void export_caches(const std::vector<CacheSpec>& targets, const std::vector<engine::graph::VertexRef>& roots,
+                   CacheExchange& with);
+
+} // namespace mab::cli
