@@ -67,11 +67,11 @@ build() {
     mab | mab-j1)
       local n=$jobs
       [[ $tool == mab-j1 ]] && n=1
-      cmd=("$mab" --root "$work/store/mab" build --progress=quiet --max-parallelism "$n"
+      cmd=("$mab" --root "$work/store/mab" build --progress=quiet --no-cache --max-parallelism "$n"
         --build-context "busybox=oci-layout://$work/busybox:latest" --build-arg "LOOPS=$loops"
         -o "type=oci,dest=$out" "$case") ;;
     mab-s*)
-      cmd=("$mab" --root "$work/store/mab" build --progress=quiet --max-parallelism "$jobs" --target "${tool#mab-}"
+      cmd=("$mab" --root "$work/store/mab" build --progress=quiet --no-cache --max-parallelism "$jobs" --target "${tool#mab-}"
         --build-context "busybox=oci-layout://$work/busybox:latest" --build-arg "LOOPS=$loops"
         -o "type=oci,dest=$out" "$case") ;;
     buildah)

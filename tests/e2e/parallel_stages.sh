@@ -3,6 +3,7 @@
 # max-parallelism), and a stage shared by every platform of a build runs once.
 # Each stage's RUN records when it started and ended (/proc/uptime, in centiseconds:
 # busybox's date has no %N) and sleeps in between; the final stage collects them.
+# Every build passes --no-cache: a cache hit would copy an earlier build's intervals.
 source "$(dirname "$0")/lib.sh"
 need jq
 [[ -x /bin/busybox ]] || skip "/bin/busybox (Debian busybox-static) is not installed"
@@ -52,20 +53,20 @@ most_at_once() {
 }
 
 # Two at a time: the four stages cannot all run one after another.
-mab build --max-parallelism 2 -o type=local,dest="$WORK/two" "$ctx"
+mab build --no-cache --max-parallelism 2 -o type=local,dest="$WORK/two" "$ctx"
 pairs=$(overlapping_pairs "$WORK/two")
 [[ $pairs != bad && $pairs -ge 1 ]] || fail "--max-parallelism 2: no two stages overlapped: $(cat "$WORK"/two/s*)"
 assert_eq "$(most_at_once "$WORK/two")" 2 "--max-parallelism 2: most stages running at once"
 
 # One at a time: no overlap at all.
-mab build --max-parallelism 1 -o type=local,dest="$WORK/one" "$ctx"
+mab build --no-cache --max-parallelism 1 -o type=local,dest="$WORK/one" "$ctx"
 assert_eq "$(overlapping_pairs "$WORK/one")" 0 "--max-parallelism 1: overlapping stage pairs"
 
 # mab.yaml's max-parallelism is the default; the flag wins over it; a bad value names the line.
 printf 'max-parallelism: 1\n' >"$MAB_CONFIG"
-mab build -o type=local,dest="$WORK/cfg-one" "$ctx"
+mab build --no-cache -o type=local,dest="$WORK/cfg-one" "$ctx"
 assert_eq "$(overlapping_pairs "$WORK/cfg-one")" 0 "mab.yaml max-parallelism: 1: overlapping stage pairs"
-mab build --max-parallelism 4 -o type=local,dest="$WORK/cfg-four" "$ctx"
+mab build --no-cache --max-parallelism 4 -o type=local,dest="$WORK/cfg-four" "$ctx"
 [[ $(most_at_once "$WORK/cfg-four") -ge 2 ]] || fail "--max-parallelism 4 over mab.yaml's 1: no overlap"
 printf 'snapshotter: auto\nmax-parallelism: many\n' >"$MAB_CONFIG"
 mab_fails build -o type=local,dest="$WORK/bad" "$ctx"
@@ -90,7 +91,7 @@ DOCKERFILE
 )
 busybox_rootfs "$bad/rootfs" sh sleep
 start=$(date +%s)
-mab_fails build --max-parallelism 2 "$bad"
+mab_fails build --no-cache --max-parallelism 2 "$bad"
 elapsed=$(($(date +%s) - start))
 assert_output_contains "did not complete successfully: exit code: 3"
 assert_output_contains "Dockerfile:6"
@@ -110,7 +111,7 @@ COPY --from=gen /gen /gen-${TARGETARCH}
 DOCKERFILE
 )
 busybox_rootfs "$multi/rootfs" sh echo
-mab build --platform linux/amd64,linux/arm64,linux/riscv64 --metadata-file "$WORK/multi.json" \
+mab build --no-cache --platform linux/amd64,linux/arm64,linux/riscv64 --metadata-file "$WORK/multi.json" \
   -o type=local,dest="$WORK/multi" "$multi"
 # gen's COPY and RUN once, three COPY --from; the other two platforms find gen's RUN done.
 assert_eq "$(jq -r '."mab.vertices.executed"' "$WORK/multi.json")" 5 "vertices executed"
@@ -146,7 +147,7 @@ fi
 if [[ $(id -u) -eq 0 ]]; then
   ensure_e2e_user
   share_work_with_e2e_user
-  as_e2e_user "$WORK/mab" build --max-parallelism 2 -o type=local,dest="$WORK/out/two" "$ctx" \
+  as_e2e_user "$WORK/mab" build --no-cache --max-parallelism 2 -o type=local,dest="$WORK/out/two" "$ctx" \
     >"$WORK/last.out" 2>&1 || fail "build as $E2E_USER"
   pairs=$(overlapping_pairs "$WORK/out/two")
   [[ $pairs != bad && $pairs -ge 1 ]] || fail "as $E2E_USER, --max-parallelism 2: no two stages overlapped"
