@@ -33,13 +33,15 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     install_termination_handlers();
     BuildOutcome outcome = run_build(*request, ctx.global.root, registry, *ctx.sources);
 
-    if (!request->iidfile.empty()) {
-        // docker writes the image ID (config digest) for a docker output; otherwise the
-        // image digest identifies what was built.
-        bool docker = request->output && request->output->type == exporter::OutputType::docker;
-        std::string id = docker && !outcome.config_digest.empty() ? outcome.config_digest : outcome.image_digest;
-        write_file_atomically(request->iidfile, id);
-    }
+    // docker writes the image ID (config digest) for a docker output; otherwise the
+    // image digest identifies what was built.
+    const bool docker = request->output && request->output->type == exporter::OutputType::docker;
+    const std::string id = docker && !outcome.config_digest.empty() ? outcome.config_digest : outcome.image_digest;
+    if (!request->iidfile.empty()) write_file_atomically(request->iidfile, id);
+    // Like `buildx build -q`: the image ID is all a quiet build prints, unless stdout
+    // carries the output itself.
+    const bool output_on_stdout = request->output && request->output->dest == "-";
+    if (request->progress == ProgressMode::quiet && !id.empty() && !output_on_stdout) fmt::print("{}\n", id);
     if (!request->metadata_file.empty()) write_file_atomically(request->metadata_file, metadata_json(outcome));
     return 0;
 }

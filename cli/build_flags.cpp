@@ -9,6 +9,7 @@
 #include "cli/build_request.hpp"
 #include "cli/flags.hpp"
 #include "cli/output_flag.hpp"
+#include "cli/progress_mode.hpp"
 #include "registry/reference.hpp"
 #include "snapshotter/snapshotter.hpp"
 
@@ -34,7 +35,8 @@ const std::vector<FlagSpec> k_build_flags{
      ""},
     {"iidfile", 0, "string", "Write the image ID to a file", ""},
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
-    {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet)", "auto"},
+    {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet, rawjson)",
+     "auto, or BUILDKIT_PROGRESS"},
     {"no-cache", 0, "", "Do not use cache when building the image", ""},
     {"no-cache-filter", 0, "stringArray", "Do not cache specified stages", ""},
     {"cache-from", 0, "string",
@@ -242,15 +244,7 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     if (auto name = flags.last("snapshotter")) r.snapshotter = snapshotter::parse_snapshotter_choice(*name, "--snapshotter");
     if (auto n = flags.last("max-parallelism")) r.max_parallelism = parse_max_parallelism(*n, "--max-parallelism");
 
-    std::string progress = flags.last("progress").value_or("auto");
-    if (progress == "auto" || progress == "plain" || progress == "tty") {
-        r.progress = ProgressMode::plain;
-    } else if (progress == "quiet") {
-        r.progress = ProgressMode::quiet;
-    } else {
-        throw Error(ErrorKind::usage,
-                    fmt::format("invalid --progress \"{}\": expected auto, plain, tty or quiet", progress));
-    }
+    r.progress = choose_progress_mode(flags.last("progress"), std::getenv("BUILDKIT_PROGRESS"));
 
     // SOURCE_DATE_EPOCH comes from the environment or, as in buildx, a build arg.
     if (auto it = r.build_args.find("SOURCE_DATE_EPOCH"); it != r.build_args.end())

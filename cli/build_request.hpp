@@ -12,7 +12,7 @@
 #include "cli/call_flag.hpp"
 #include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
-#include "cli/progress_printer.hpp"
+#include "cli/progress_mode.hpp"
 #include "exporter/exporter.hpp"
 #include "oci/platform.hpp"
 #include "registry/settings.hpp"
@@ -41,7 +41,7 @@ struct BuildRequest {
     std::optional<exporter::OutputSpec> output;
     std::string iidfile;
     std::string metadata_file;
-    ProgressMode progress = ProgressMode::plain;
+    ProgressMode progress = ProgressMode::automatic;
     bool no_cache = false;
     std::vector<std::string> no_cache_filter;   // --no-cache-filter stage names (or indexes)
     std::vector<CacheSpec> cache_from;          // --cache-from, in order

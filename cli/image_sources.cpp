@@ -79,7 +79,8 @@ oci::ResolvedImage ImageSources::resolve_in_registry(const std::string& ref_text
     return pulled.image;
 }
 
-void ImageSources::fetch(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs) {
+void ImageSources::fetch(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs,
+                         const registry::BlobProgress& on_bytes) {
     const oci::ImageLayout* layout = nullptr;
     std::optional<registry::Reference> ref;
     {
@@ -92,7 +93,7 @@ void ImageSources::fetch(const oci::Digest& manifest, const std::vector<oci::Des
         return;
     }
     if (ref) {
-        client().fetch_blobs(*ref, blobs);
+        client().fetch_blobs(*ref, blobs, on_bytes);
         return;
     }
     throw Error(ErrorKind::internal, fmt::format("image {} was not resolved by this build", manifest.str()));

@@ -32,8 +32,9 @@ public:
     oci::ResolvedImage resolve(const std::string& name, const oci::Platform& platform);
 
     // Puts `blobs` of the image whose manifest is `manifest` (resolved by this object)
-    // into the store, verified.
-    void fetch(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs);
+    // into the store, verified; `on_bytes` (optional) hears each blob's bytes.
+    void fetch(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs,
+               const registry::BlobProgress& on_bytes = {});
 
     // The registry client (made on first use), for pushes that may mount pulled blobs.
     registry::RegistryClient& client();

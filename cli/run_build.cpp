@@ -70,7 +70,7 @@ std::string dockerfile_display_name(const BuildRequest& r) {
 
 BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const registry::Settings& registry,
                        SourceRegistry& sources) {
-    ProgressPrinter progress(stderr, r.progress);
+    ProgressPrinter progress(stderr, resolve_progress_mode(r.progress, ::fileno(stderr)));
     std::error_code ec;
     if (!fs::is_directory(r.context, ec))
         throw Error(ErrorKind::usage, fmt::format("unable to prepare context: path \"{}\" not found", r.context.string()));
@@ -88,7 +88,11 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     // Base images: named contexts (local OCI layouts, docker-image://) and registries.
     StorageRoot storage(root);
     oci::ContentStore store(storage.content_dir());
-    ImageSources images_from(r.image_contexts, registry, store, progress);
+    // Registry notices (plain-HTTP fallback, mirror trouble) go through the progress
+    // view, so they neither break the tty view nor the rawjson stream.
+    registry::Settings registry_with_notices = registry;
+    registry_with_notices.notice = [&progress](const std::string& line) { progress.note("WARNING: " + line); };
+    ImageSources images_from(r.image_contexts, registry_with_notices, store, progress);
     dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
         -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
 
@@ -127,8 +131,9 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.local_sources = locals.directories;
     runner_config.exclude_origins = locals.ignore_files;
     runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,
-                                                     const std::vector<oci::Descriptor>& blobs) {
-        images_from.fetch(manifest, blobs);
+                                                     const std::vector<oci::Descriptor>& blobs,
+                                                     const registry::BlobProgress& on_bytes) {
+        images_from.fetch(manifest, blobs, on_bytes);
     };
     EmulationSetup emulation(r.platforms, work.path() / "binfmt");
     runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
@@ -165,6 +170,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     if (!r.output) {
         progress.note("WARNING: No output specified. The build result is discarded; use -o type=oci,dest=out.tar "
                       "(or type=docker, local, tar) to keep it");
+        progress.finish(false);
         return outcome;
     }
     const auto export_start = std::chrono::steady_clock::now();
@@ -173,7 +179,16 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     // The client that pulled the base images: it knows where their blobs are, for mounts.
     environment.registry = r.output->push ? &images_from.client() : nullptr;
     environment.progress = [&progress, step](const std::string& line) { progress.step_line(step, line); };
-    exporter::ExportResult result = exporter::export_images(images, *r.output, store, environment);
+    environment.blob_progress = [&progress, step](const oci::Descriptor& blob, uint64_t done) {
+        progress.step_transfer(step, {blob.digest.str(), done, static_cast<uint64_t>(blob.size)});
+    };
+    exporter::ExportResult result;
+    try {
+        result = exporter::export_images(images, *r.output, store, environment);
+    } catch (const std::exception& e) {
+        progress.fail_step(step, seconds_since(export_start), e.what());
+        throw;
+    }
     if (!result.root.digest.empty()) {
         outcome.image_digest = result.root.digest.str();
         outcome.image_media_type = result.root.media_type;
@@ -186,6 +201,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
                                                  result.root.digest.str()));
     }
     progress.end_step(step, seconds_since(export_start));
+    progress.finish(false);
     return outcome;
 }
 

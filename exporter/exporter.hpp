@@ -14,6 +14,7 @@
 #include "oci/descriptor.hpp"
 #include "oci/image.hpp"
 #include "oci/platform.hpp"
+#include "registry/blob_progress.hpp"
 
 namespace mab::registry {
 class RegistryClient;
@@ -70,6 +71,8 @@ struct ExportEnvironment {
     // images knows which repositories hold their blobs, so pushes mount them.
     registry::RegistryClient* registry = nullptr;
     std::function<void(const std::string&)> progress;    // a line per stage; may be empty
+    // Bytes of each blob a push uploads (registry::RegistryClient::push_image); may be empty.
+    registry::BlobProgress blob_progress;
 };
 
 // Checks `spec` on its own, before anything is built: throws Error(usage) for a missing

@@ -78,7 +78,8 @@ ExportResult push_images(const ImageSet& images, const OutputSpec& spec, oci::Co
     registry::RegistryClient& client = *environment.registry;
     for (const registry::RepositoryTags& target : targets) {
         const std::string repository = target.repository.repository();
-        registry::PushResult pushed = client.push_image(assembled.root, target.repository, target.tags);
+        registry::PushResult pushed =
+            client.push_image(assembled.root, target.repository, target.tags, environment.blob_progress);
         say(fmt::format("pushing layers to {}: {} uploaded, {} mounted, {} already there", repository,
                         pushed.blobs_uploaded, pushed.blobs_mounted, pushed.blobs_present));
         if (target.tags.empty()) say(fmt::format("pushing manifest for {}@{} done", repository, digest));

@@ -3,6 +3,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -36,6 +38,14 @@ public:
         check(ZSTD_CCtx_setParameter(m_stream, ZSTD_c_compressionLevel, level));
         // A content checksum, as containerd's zstd writer adds by default.
         check(ZSTD_CCtx_setParameter(m_stream, ZSTD_c_checksumFlag, 1));
+        // Worker threads on every core where libzstd has them. The output is the same
+        // for any number of workers from 1 up (not for 0, the single-threaded mode), so
+        // always at least one: the blob's digest does not depend on the machine.
+        ZSTD_bounds workers = ZSTD_cParam_getBounds(ZSTD_c_nbWorkers);
+        if (!ZSTD_isError(workers.error) && workers.upperBound >= 1) {
+            int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+            check(ZSTD_CCtx_setParameter(m_stream, ZSTD_c_nbWorkers, std::min(n, workers.upperBound)));
+        }
     }
     ZstdCompressor(const ZstdCompressor&) = delete;
     ZstdCompressor& operator=(const ZstdCompressor&) = delete;

@@ -233,3 +233,36 @@ TEST_CASE("parallel gzip: the same bytes for any thread count and write pattern,
         CHECK(static_cast<unsigned char>(out.bytes[8]) == 2);  // XFL for level 9, as zlib
     }
 }
+
+TEST_CASE("zstd output does not depend on the number of worker threads", "[compression]") {
+    const std::string data = test_data() + test_data();
+    const std::string ours = compress(Compression::zstd, 3, data);
+    CHECK(unzstd(ours) == data);
+    for (int workers : {1, 3}) {
+        ZSTD_CCtx* cctx = ZSTD_createCCtx();
+        REQUIRE(cctx != nullptr);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+        if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, workers))) {
+            ZSTD_freeCCtx(cctx);
+            WARN("libzstd was built without threads: nothing to compare");
+            return;
+        }
+        // Streamed, as a layer is (no pledged size in the frame header), in other pieces.
+        std::string out(ZSTD_compressBound(data.size()) + 4096, '\0');
+        ZSTD_outBuffer o{out.data(), out.size(), 0};
+        for (size_t pos = 0; pos < data.size(); pos += 65537) {
+            ZSTD_inBuffer in{data.data() + pos, std::min<size_t>(65537, data.size() - pos), 0};
+            while (in.pos < in.size) REQUIRE_FALSE(ZSTD_isError(ZSTD_compressStream2(cctx, &o, &in, ZSTD_e_continue)));
+        }
+        ZSTD_inBuffer none{nullptr, 0, 0};
+        size_t rc;
+        do {
+            rc = ZSTD_compressStream2(cctx, &o, &none, ZSTD_e_end);
+            REQUIRE_FALSE(ZSTD_isError(rc));
+        } while (rc != 0);
+        out.resize(o.pos);
+        ZSTD_freeCCtx(cctx);
+        CHECK(out == ours);
+    }
+}

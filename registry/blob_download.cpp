@@ -25,7 +25,7 @@ int64_t content_range_start(const std::string& value) {
 } // namespace
 
 void download_blob(Endpoint& endpoint, const std::string& repository, const oci::Descriptor& blob,
-                   oci::ContentStore& store) {
+                   oci::ContentStore& store, const BlobProgress& progress) {
     if (store.has(blob.digest)) return;
     std::string what = fmt::format("blob {} from {}/{}", blob.digest.str(), endpoint.host(), repository);
     Scopes scopes{{repository, "pull"}};
@@ -57,6 +57,7 @@ void download_blob(Endpoint& endpoint, const std::string& repository, const oci:
                 throw Error(ErrorKind::registry, fmt::format("{}: more data than the {} bytes its descriptor says; "
                                                              "refusing it", what, blob.size));
             writer->write(data, size);
+            if (progress) progress(blob, writer->bytes());
         };
 
         std::optional<std::chrono::milliseconds> wait;

@@ -32,7 +32,12 @@ bool blob_exists(Endpoint& endpoint, const std::string& repository, const oci::D
 // One upload session: from its Location to the final PUT. Returns false if a retryable
 // failure broke it (the caller starts a new session).
 bool upload_in_session(Endpoint& endpoint, std::string location, const oci::Descriptor& blob,
-                       const std::filesystem::path& file, const Scopes& scopes, const std::string& what) {
+                       const std::filesystem::path& file, const Scopes& scopes, const std::string& what,
+                       const BlobProgress& progress) {
+    auto report = [&](int64_t done) {
+        if (progress) progress(blob, static_cast<uint64_t>(done));
+    };
+    report(0);
     const Settings& settings = endpoint.settings();
     auto failed = [&](const HttpResponse& r) {
         if (is_retryable_status(r.status)) return true;
@@ -54,6 +59,7 @@ bool upload_in_session(Endpoint& endpoint, std::string location, const oci::Desc
             HttpResponse r = endpoint.send(patch, scopes, {}, Retries::no);
             if (!r.ok()) return !failed(r);
             location = location_of(r, what);
+            report(offset + length);
         }
         put.target = with_query(location, "digest=" + blob.digest.str());
     } else {
@@ -62,13 +68,15 @@ bool upload_in_session(Endpoint& endpoint, std::string location, const oci::Desc
     }
     HttpResponse r = endpoint.send(put, scopes, {}, Retries::no);
     if (!r.ok()) return !failed(r);
+    report(blob.size);
     return true;
 }
 
 } // namespace
 
 UploadOutcome upload_blob(Endpoint& endpoint, const std::string& repository, const oci::Descriptor& blob,
-                          const oci::ContentStore& store, const std::vector<std::string>& mount_from) {
+                          const oci::ContentStore& store, const std::vector<std::string>& mount_from,
+                          const BlobProgress& progress) {
     std::string what = fmt::format("pushing blob {} to {}/{}", blob.digest.str(), endpoint.host(), repository);
     Scopes scopes{{repository, "pull,push"}};
     if (blob_exists(endpoint, repository, blob, scopes, what)) return UploadOutcome::present;
@@ -107,7 +115,7 @@ UploadOutcome upload_blob(Endpoint& endpoint, const std::string& repository, con
                 if (r.status != 202) endpoint.fail(r, what, scopes);
                 session = location_of(r, what);
             }
-            if (upload_in_session(endpoint, *session, blob, store.path_of(blob.digest), scopes, what))
+            if (upload_in_session(endpoint, *session, blob, store.path_of(blob.digest), scopes, what, progress))
                 return UploadOutcome::uploaded;
         } catch (const TransportError& e) {
             if (!e.retryable() || attempt >= policy.max_attempts) throw;

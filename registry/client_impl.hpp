@@ -58,7 +58,8 @@ struct RegistryClient::Impl {
     }
 
     PulledImage resolve_from(const Source& source, const Reference& ref, const oci::Platform& platform);
-    PushResult push(const oci::Descriptor& root, const Reference& repository, const std::vector<std::string>& tags);
+    PushResult push(const oci::Descriptor& root, const Reference& repository, const std::vector<std::string>& tags,
+                    const BlobProgress& progress);
 
 private:
     std::mutex m_mutex;

@@ -43,7 +43,7 @@ void plan(const oci::ContentStore& store, const oci::Descriptor& desc, int depth
 } // namespace
 
 PushResult RegistryClient::Impl::push(const oci::Descriptor& root, const Reference& repository,
-                                      const std::vector<std::string>& tags) {
+                                      const std::vector<std::string>& tags, const BlobProgress& progress) {
     Endpoint& ep = endpoint(repository.domain);
     const std::string& repo = repository.path;
     if (!store.has(root.digest))
@@ -55,7 +55,7 @@ PushResult RegistryClient::Impl::push(const oci::Descriptor& root, const Referen
 
     std::atomic<int> uploaded{0}, mounted{0}, present{0};
     for_each_parallel(work.blobs, settings.max_parallel_transfers, [&](const oci::Descriptor& blob) {
-        switch (upload_blob(ep, repo, blob, store, locations.find(ep.host(), blob.digest, repo))) {
+        switch (upload_blob(ep, repo, blob, store, locations.find(ep.host(), blob.digest, repo), progress)) {
         case UploadOutcome::uploaded: ++uploaded; break;
         case UploadOutcome::mounted: ++mounted; break;
         case UploadOutcome::present: ++present; break;

@@ -58,12 +58,13 @@ PulledImage RegistryClient::resolve_image(const Reference& ref, const oci::Platf
                                  [&](const Source& s) { return m_impl->resolve_from(s, ref, platform); });
 }
 
-void RegistryClient::fetch_blobs(const Reference& ref, const std::vector<oci::Descriptor>& blobs) {
+void RegistryClient::fetch_blobs(const Reference& ref, const std::vector<oci::Descriptor>& blobs,
+                                 const BlobProgress& progress) {
     std::vector<Source> sources = m_impl->pull_sources(ref);
     for_each_parallel(blobs, m_impl->settings.max_parallel_transfers, [&](const oci::Descriptor& blob) {
         if (m_impl->store.has(blob.digest)) return;
         m_impl->first_working(sources, [&](const Source& s) {
-            download_blob(*s.endpoint, s.repository, blob, m_impl->store);
+            download_blob(*s.endpoint, s.repository, blob, m_impl->store, progress);
             m_impl->locations.add(s.endpoint->host(), s.repository, blob.digest);
             return 0;
         });
@@ -77,8 +78,8 @@ PulledImage RegistryClient::pull_image(const Reference& ref, const oci::Platform
 }
 
 PushResult RegistryClient::push_image(const oci::Descriptor& root, const Reference& repository,
-                                      const std::vector<std::string>& tags) {
-    return m_impl->push(root, repository, tags);
+                                      const std::vector<std::string>& tags, const BlobProgress& progress) {
+    return m_impl->push(root, repository, tags, progress);
 }
 
 void RegistryClient::verify_login(const std::string& host, const std::string& username, const std::string& secret) {

@@ -25,6 +25,7 @@
 #include "oci/descriptor.hpp"
 #include "oci/image_layout.hpp"
 #include "oci/platform.hpp"
+#include "registry/blob_progress.hpp"
 #include "registry/reference.hpp"
 #include "registry/settings.hpp"
 
@@ -66,8 +67,9 @@ public:
     PulledImage resolve_image(const Reference& ref, const oci::Platform& platform);
 
     // Fetches blobs of `ref`'s repository into the store (in parallel, verified); blobs
-    // the store has are skipped.
-    void fetch_blobs(const Reference& ref, const std::vector<oci::Descriptor>& blobs);
+    // the store has are skipped. `progress` (optional, thread-safe) hears each blob's bytes.
+    void fetch_blobs(const Reference& ref, const std::vector<oci::Descriptor>& blobs,
+                     const BlobProgress& progress = {});
 
     // resolve_image, then fetch_blobs of its layers.
     PulledImage pull_image(const Reference& ref, const oci::Platform& platform);
@@ -76,8 +78,10 @@ public:
     // `repository` (its tag and digest are ignored), tagged with each of `tags`, or by
     // digest only if `tags` is empty. Blobs the registry has are skipped, blobs known in
     // another repository of the registry are mounted; child manifests go before the index.
+    // `progress` (optional, thread-safe) hears the bytes of each uploaded blob the
+    // registry has taken: 0 when its upload starts, then after each chunk and the end.
     PushResult push_image(const oci::Descriptor& root, const Reference& repository,
-                          const std::vector<std::string>& tags);
+                          const std::vector<std::string>& tags, const BlobProgress& progress = {});
 
     // Checks `username`/`secret` against `host` ("docker.io", "localhost:5000") as docker
     // login does: GET /v2/ answered with Basic auth or with a token fetched with them.

@@ -193,11 +193,15 @@ Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, 
                 // is copied into a snapshot.
                 ops::ExecContext context{[this, &stopping] { return cancelled(stopping); }, {}, &m_qemu_versions};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
+                // Tell the progress view where this RUN runs (its summary adds up qemu time).
+                const VertexInfo info{vertex.digest(), vertex.meta().description, op.platform.str(),
+                                      !context.emulator.empty()};
+                progress.placed(info);
                 return run_on_snapshot(vertex, inputs, [&](const std::filesystem::path& rootfs) {
-                    ops::run_exec(op, rootfs, {vertex.digest(), vertex.meta().description}, progress, context);
+                    ops::run_exec(op, rootfs, info, progress, context);
                 });
             } else if constexpr (std::is_same_v<T, graph::ImageSource>) {
-                return run_image(vertex, op);
+                return run_image(vertex, op, progress);
             } else if constexpr (std::is_same_v<T, graph::LocalSource>) {
                 return run_local(op);
             } else if constexpr (std::is_same_v<T, graph::HttpSource>) {
@@ -217,10 +221,20 @@ Ref Runner::run_scratch(const graph::Vertex& vertex) {
     return build_snapshot(vertex, nullptr, [](Ref&) {});
 }
 
-Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& image) {
+Ref Runner::run_image(const graph::Vertex& vertex, const graph::ImageSource& image, ProgressSink& progress) {
+    ops::BlobFetcher fetch;
+    if (m_config.fetch_image_blobs) {
+        // Layer bytes show under this vertex, as buildx shows a pull under its FROM.
+        fetch = [&](const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs) {
+            const VertexInfo info{vertex.digest(), vertex.meta().description};
+            m_config.fetch_image_blobs(manifest, blobs, [&](const oci::Descriptor& blob, uint64_t done) {
+                progress.transfer(info, {blob.digest.str(), done, static_cast<uint64_t>(blob.size)});
+            });
+        };
+    }
     return build_snapshot(vertex, nullptr, [&](Ref& ref) {
-        ref.layers = ops::unpack_image(image, vertex.digest(), vertex.meta().description, *m_config.store,
-                                       m_config.fetch_image_blobs, ref.rootfs);
+        ref.layers = ops::unpack_image(image, vertex.digest(), vertex.meta().description, *m_config.store, fetch,
+                                       ref.rootfs);
     });
 }
 

@@ -47,8 +47,11 @@ struct RunnerConfig {
     std::map<std::string, std::string> exclude_origins = {};
     // Puts the layer blobs of base image `manifest` into the store (from the OCI layout
     // or registry the image was resolved from), verified against their digests. Called
-    // once per base image the build unpacks. Empty: base images are unavailable.
-    std::function<void(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs)> fetch_image_blobs = {};
+    // once per base image the build unpacks; `on_bytes` (thread-safe) hears each blob's
+    // bytes as they arrive. Empty: base images are unavailable.
+    std::function<void(const oci::Digest& manifest, const std::vector<oci::Descriptor>& blobs,
+                       const std::function<void(const oci::Descriptor& blob, uint64_t done)>& on_bytes)>
+        fetch_image_blobs = {};
     // Called before a RUN for its platform: makes emulation ready and returns the qemu
     // that will run the RUN's binaries (empty when the host runs them natively), or
     // throws Error(emulation) saying what is missing. Empty: only native RUNs are possible.
@@ -92,7 +95,7 @@ private:
                const std::atomic<bool>& stopping);
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
-    Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image);
+    Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image, ProgressSink& progress);
     Ref run_http(const graph::Vertex& vertex, const graph::HttpSource& source);
     Ref run_git(const graph::Vertex& vertex, const graph::GitSource& source);
     // Input 0's tree with the other inputs' layers applied on top, their blobs reused.
