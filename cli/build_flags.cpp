@@ -10,6 +10,7 @@
 #include "cli/flags.hpp"
 #include "cli/output_flag.hpp"
 #include "cli/progress_mode.hpp"
+#include "cli/secret_flag.hpp"
 #include "registry/reference.hpp"
 #include "snapshotter/snapshotter.hpp"
 
@@ -33,6 +34,10 @@ const std::vector<FlagSpec> k_build_flags{
      "Allow an entitlement: security.insecure (RUN --security=insecure, which mab still refuses: it has no "
      "privileged mode) or network.host (accepted; RUN --network=host needs no grant in mab)",
      ""},
+    {"secret", 0, "string",
+     "Secret to expose to RUN --mount=type=secret (format: \"id=mysecret[,src=/local/secret]\", \"id=X,env=VAR\")", ""},
+    {"ssh", 0, "string",
+     "SSH agent socket to expose to RUN --mount=type=ssh (format: \"default|<id>=<socket>\")", ""},
     {"iidfile", 0, "string", "Write the image ID to a file", ""},
     {"metadata-file", 0, "string", "Write build result metadata to a file", ""},
     {"progress", 0, "string", "Set type of progress output (auto, plain, tty, quiet, rawjson)",
@@ -75,7 +80,8 @@ std::string build_help() {
            "  mab build --platform linux/amd64,linux/arm64 -o type=oci,dest=app.tar .\n"
            "  mab build -f docker/Dockerfile --target runtime -t app:1 -o type=docker,dest=app.tar .\n"
            "  mab build --platform linux/arm64 -o type=local,dest=rootfs .\n"
-           "  mab build --platform linux/amd64,linux/arm64 -t registry.example.com/app:1 --push .\n";
+           "  mab build --platform linux/amd64,linux/arm64 -t registry.example.com/app:1 --push .\n"
+           "  mab build --secret id=token,src=$HOME/.token --ssh default -o type=oci,dest=app.tar .\n";
 }
 
 std::pair<std::string, std::string> split_key_value(const std::string& flag, const std::string& value,
@@ -217,6 +223,14 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     for (const std::string& c : flags.all("build-context")) {
         auto [name, value] = split_key_value("--build-context", c, false);
         r.image_contexts[name] = parse_build_context_value(name, value);
+    }
+    for (const std::string& s : flags.all("secret")) {
+        auto [id, source] = parse_secret_flag(s);
+        r.secrets[id] = source;
+    }
+    for (const std::string& s : flags.all("ssh")) {
+        auto [id, socket] = parse_ssh_flag(s);
+        r.ssh_sockets[id] = socket;
     }
     r.tags = flags.all("tag");
     for (const std::string& t : r.tags) registry::Reference::parse(t);  // reject bad tags early

@@ -13,6 +13,8 @@
 #include "cli/config_file.hpp"
 #include "cli/error_printer.hpp"
 #include "cli/progress_mode.hpp"
+#include "cli/progress_printer.hpp"
+#include "engine/ops/run_mounts.hpp"
 #include "exporter/exporter.hpp"
 #include "oci/platform.hpp"
 #include "registry/settings.hpp"
@@ -52,6 +54,8 @@ struct BuildRequest {
     std::map<std::string, ImageContext> image_contexts;  // by the name FROM uses
     bool pull = false;  // --pull: accepted; mab keeps no image cache, so tags are always resolved anew
     CallRequest call;   // --call / --print: build (the default), or report on the Dockerfile
+    std::map<std::string, engine::ops::SecretSource> secrets;       // --secret, by id (where, never the value)
+    std::map<std::string, std::filesystem::path> ssh_sockets;       // --ssh, by id
 };
 
 // --max-parallelism / mab.yaml's max-parallelism: a number from 1 to

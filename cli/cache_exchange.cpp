@@ -35,13 +35,41 @@ OpenedCache open_local(const CacheSpec& spec, oci::ContentStore& store) {
             }};
 }
 
+// The records of one manifest: a cache manifest's config, or an image's inline cache.
+std::vector<CacheRecord> records_of_manifest(const registry::Reference& ref, const registry::ManifestData& data,
+                                             CacheExchange& with) {
+    oci::ImageManifest manifest = oci::parse_image_manifest(data.raw, data.descriptor.digest.str());
+    if (manifest.config.media_type == engine::cache::k_cache_config_media_type) {
+        with.registry.fetch_blobs(ref, {manifest.config});
+        return engine::cache::read_cache_manifest(data.descriptor, with.store);
+    }
+    auto inline_cache = manifest.annotations.find(engine::cache::k_inline_cache_annotation);
+    if (inline_cache == manifest.annotations.end())
+        throw Error(ErrorKind::input, fmt::format("{} is neither a mab cache nor an image with an inline cache "
+                                                  "(--cache-to type=inline)", ref.str()));
+    return engine::cache::parse_cache_config(inline_cache->second);
+}
+
 OpenedCache open_registry(const CacheSpec& spec, CacheExchange& with) {
     registry::Reference ref = registry::Reference::parse(spec.ref);
     registry::ManifestData data = with.registry.inspect(ref);  // verified and stored
-    oci::ImageManifest manifest = oci::parse_image_manifest(data.raw, data.descriptor.digest.str());
-    with.registry.fetch_blobs(ref, {manifest.config});
+    std::vector<CacheRecord> records;
+    if (data.descriptor.media_type.find("index") != std::string::npos ||
+        data.descriptor.media_type.find("manifest.list") != std::string::npos) {
+        // A multi-platform image: each platform's manifest carries its own inline cache.
+        oci::ImageIndex index = oci::parse_image_index(data.raw, data.descriptor.digest.str());
+        for (const oci::Descriptor& child : index.manifests) {
+            registry::Reference by_digest = ref;
+            by_digest.tag.clear();
+            by_digest.digest = child.digest;
+            std::vector<CacheRecord> some = records_of_manifest(ref, with.registry.inspect(by_digest), with);
+            records.insert(records.end(), some.begin(), some.end());
+        }
+    } else {
+        records = records_of_manifest(ref, data, with);
+    }
     registry::RegistryClient* client = &with.registry;
-    return {engine::cache::read_cache_manifest(data.descriptor, with.store),
+    return {std::move(records),
             [client, ref](const std::vector<oci::Descriptor>& blobs) { client->fetch_blobs(ref, blobs); }};
 }
 
@@ -75,9 +103,21 @@ void import_caches(const std::vector<CacheSpec>& sources, const std::vector<engi
     }
 }
 
+std::map<std::string, std::string> inline_cache_annotations(const std::vector<CacheSpec>& targets,
+                                                            const engine::graph::VertexRef& root, CacheExchange& with) {
+    bool wanted = false;
+    for (const CacheSpec& spec : targets) wanted = wanted || spec.type == CacheSpec::Type::inline_cache;
+    if (!wanted) return {};
+    std::vector<CacheRecord> records;
+    for (const oci::Digest& key : with.runner.cache_keys_for({root}, true))
+        if (std::optional<CacheRecord> record = with.records.find(key)) records.push_back(std::move(*record));
+    return {{engine::cache::k_inline_cache_annotation, engine::cache::cache_config_json(records)}};
+}
+
 void export_caches(const std::vector<CacheSpec>& targets, const std::vector<engine::graph::VertexRef>& roots,
                    CacheExchange& with) {
     for (const CacheSpec& spec : targets) {
+        if (spec.type == CacheSpec::Type::inline_cache) continue;  // in the image's manifests
         const auto start = std::chrono::steady_clock::now();
         int step = with.progress.begin_step(fmt::format("exporting cache to {}", where(spec)));
         try {

@@ -4,6 +4,8 @@
 // first CI run has no cache yet); a failed export is an error unless ignore-error=true.
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "cli/cache_flags.hpp"
@@ -28,7 +30,13 @@ struct CacheExchange {
 void import_caches(const std::vector<CacheSpec>& sources, const std::vector<engine::graph::VertexRef>& roots,
                    CacheExchange& with);
 
-// Exports this build's records (mode=min: the final stages' steps; max: all).
+// The manifest annotations carrying `root`'s inline cache (--cache-to type=inline): the
+// records of its final stage's steps. Empty without such a --cache-to.
+std::map<std::string, std::string> inline_cache_annotations(const std::vector<CacheSpec>& targets,
+                                                            const engine::graph::VertexRef& root, CacheExchange& with);
+
+// Exports this build's records (mode=min: the final stages' steps; max: all) to the
+// local and registry targets (inline ones travel with the image).
 void export_caches(const std::vector<CacheSpec>& targets, const std::vector<engine::graph::VertexRef>& roots,
                    CacheExchange& with);
 

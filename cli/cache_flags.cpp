@@ -54,11 +54,13 @@ CacheSpec parse_cache_spec(const std::string& value, bool exporting) {
     } else if (type == "registry") {
         spec.type = CacheSpec::Type::registry;
         if (spec.ref.empty()) throw bad("type=registry needs ref=REGISTRY/REPOSITORY:TAG");
+    } else if (type == "inline" && exporting) {
+        spec.type = CacheSpec::Type::inline_cache;
     } else if (type == "inline") {
-        throw bad("type=inline is not supported yet: use type=registry,ref=REF:buildcache (a cache image of its "
-                  "own) or type=local");
+        throw bad("an inline cache is read from its image: use type=registry,ref=IMAGE");
     } else if (type == "gha" || type == "s3" || type == "azblob") {
-        throw bad(fmt::format("cache type {} is not supported by mab: use type=registry or type=local", type));
+        throw bad(fmt::format("cache type {} is not supported by mab: use type=registry, type=local or type=inline",
+                              type));
     } else {
         throw Error(ErrorKind::usage,
                     with_suggestion(fmt::format("{} {}: unknown cache type \"{}\"", flag, value, type), type,

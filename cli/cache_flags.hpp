@@ -1,7 +1,7 @@
 // `--cache-to` / `--cache-from` values in buildx's CSV syntax:
 //   --cache-to type=local,dest=DIR[,mode=min|max]    --cache-from type=local,src=DIR
 //   --cache-to type=registry,ref=REF[,mode=max]      --cache-from type=registry,ref=REF
-//   --cache-from REF (a registry reference)          --cache-to type=inline (refused: not yet)
+//   --cache-from REF (a registry reference)          --cache-to type=inline (in the pushed image)
 // plus buildx's ignore-error=true (a failed export is a warning). Other buildx cache
 // types (gha, s3, azblob) and unknown keys are errors naming the flag.
 #pragma once
@@ -12,7 +12,9 @@
 namespace mab::cli {
 
 struct CacheSpec {
-    enum class Type { local, registry } type = Type::local;
+    // inline: the records of the image's own steps ride in its manifest (an image pushed
+    // with it is a registry cache source too).
+    enum class Type { local, registry, inline_cache } type = Type::local;
     std::filesystem::path dir;   // local: dest (export) or src (import)
     std::string ref;             // registry
     bool max = false;            // mode=max: every step's record, not only the final stage's

@@ -33,5 +33,6 @@ TEST_CASE("bad cache flags name the flag and what is wrong") {
     CHECK_THROWS_WITH(parse_cache_spec("type=local,dest=d,mode=all", true), Contains("mode=all"));
     CHECK_THROWS_WITH(parse_cache_spec("type=local,src=d", true), Contains("unknown key \"src\""));
     CHECK_THROWS_WITH(parse_cache_spec("type=regsitry,ref=x", true), Contains("did you mean registry"));
-    CHECK_THROWS_WITH(parse_cache_spec("type=inline", true), Contains("not supported yet"));
+    CHECK(parse_cache_spec("type=inline", true).type == CacheSpec::Type::inline_cache);
+    CHECK_THROWS_WITH(parse_cache_spec("type=inline", false), Contains("use type=registry,ref=IMAGE"));
 }

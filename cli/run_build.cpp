@@ -145,6 +145,10 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     runner_config.cache_keys = &cache_keys;
     runner_config.use_cache = !r.no_cache;
     runner_config.no_cache_stages.insert(r.no_cache_filter.begin(), r.no_cache_filter.end());
+    runner_config.run_mounts.cache_root = storage.cache_mounts_dir();
+    runner_config.run_mounts.scratch_dir = work.path();
+    runner_config.run_mounts.secrets = r.secrets;
+    runner_config.run_mounts.ssh_sockets = r.ssh_sockets;
     engine::Runner runner(runner_config);
     CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
     if (!r.no_cache) import_caches(r.cache_from, roots, cache_exchange);
@@ -164,8 +168,10 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
 
     // 4. Images from results, then the output.
     exporter::ImageSet images;
-    for (size_t i = 0; i < refs.size(); ++i)
+    for (size_t i = 0; i < refs.size(); ++i) {
         images.images.push_back(image_from_result(lowered[i], refs[i], r.source_date_epoch));
+        images.images.back().manifest_annotations = inline_cache_annotations(r.cache_to, roots[i], cache_exchange);
+    }
 
     if (!r.output) {
         progress.note("WARNING: No output specified. The build result is discarded; use -o type=oci,dest=out.tar "

@@ -1,5 +1,5 @@
 // The storage root's layout: content/ (blobs by digest), cache/ (records and stat
-// caches), tmp/ (per-build work dirs).
+// caches), cache-mounts/ (RUN cache mounts), tmp/ (per-build work dirs).
 // Opening it creates what is missing (0700: snapshots may hold setuid files and must
 // not be reachable by other users) and removes work dirs of builds that died.
 #pragma once
@@ -29,6 +29,8 @@ public:
     // The persistent cache: records/ (one file per cache key) and stat/ (file digests
     // of local sources by inode and times).
     std::filesystem::path cache_dir() const { return m_root / "cache"; }
+    // RUN --mount=type=cache directories, kept across builds (engine/ops/cache_mount.hpp).
+    std::filesystem::path cache_mounts_dir() const { return m_root / "cache-mounts"; }
     // A work dir for one build, locked, removed when the BuildDir goes away.
     BuildDir make_build_dir() const;
 

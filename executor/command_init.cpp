@@ -1,9 +1,11 @@
 #include "executor/command_init.hpp"
 
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -56,10 +58,10 @@ OwnStrings own_strings() {
 }
 
 void fork_command_below_init(int status_fd, int result_fd, const OwnStrings& hide) {
-    // _Fork, not fork: fork() runs the atfork handlers and takes malloc's and stdio's
-    // locks first, and in this copy of a multi-threaded process a lock another thread
-    // held at clone() time stays held for ever. _Fork is async-signal-safe.
-    const pid_t command = ::_Fork();
+    // A raw fork: glibc's fork() takes the malloc and stdio locks first, and another
+    // thread of mab may have held one when the sandbox was cloned (the copy stays
+    // locked forever in the child). What runs below uses no lock.
+    const pid_t command = static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0));
     if (command < 0) fail(status_fd, "fork the command below the sandbox's init");
     if (command == 0) {
         ::close(result_fd);

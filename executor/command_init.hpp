@@ -34,8 +34,8 @@ OwnStrings own_strings();
 // at clone() time), wipes `hide` and makes itself non-dumpable (the RUN may not read mab's
 // memory), reaps every process of the namespace, and when the command ends writes the
 // command's wait status (an int) to `result_fd` and exits. Allocates nothing: it runs
-// right after clone() in a copy of a multi-threaded process, and forks with _Fork (no
-// atfork handlers, no malloc or stdio locks). A failed fork writes to
+// right after clone() in a copy of a multi-threaded process, and forks with a raw clone
+// system call (no atfork handlers, no malloc or stdio locks). A failed fork writes to
 // `status_fd` and exits 127, like any failed setup step.
 void fork_command_below_init(int status_fd, int result_fd, const OwnStrings& hide);
 

@@ -48,21 +48,9 @@ void mask(const ChildContext& c, int dir, const char* shown) {
     ::close(fd);
 }
 
-// Attaches a read-only copy of the mount tree at `from` (relative to `from_dir`; ""
-// for `from_dir` itself) onto `to`. The new mount API sets the flag on every mount of the copy at once and never
-// resolves a path again after the checks.
 void bind_read_only(const ChildContext& c, int from_dir, const char* from, int to, const char* shown) {
-    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW;
-    if (from[0] == '\0') flags |= AT_EMPTY_PATH;
-    int tree = ::open_tree(from_dir, from, flags);
-    if (tree < 0) child_fail(c, "open_tree", shown);
-    struct mount_attr attr {};
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-    if (::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
-        child_fail(c, "make read-only", shown);
-    if (::move_mount(tree, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
-        child_fail(c, "attach read-only copy on", shown);
-    ::close(tree);
+    attach_tree(c, from_dir, from, to, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                shown);
 }
 
 // Makes `shown` (under the mount `dir`) read-only by binding a read-only copy of it
@@ -78,6 +66,23 @@ void make_read_only(const ChildContext& c, int dir, const char* shown) {
 }
 
 } // namespace
+
+void attach_tree(const ChildContext& c, int from_dir, const char* from, int to, unsigned long long attr_set,
+                 const char* shown) {
+    unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW;
+    if (from[0] == '\0') flags |= AT_EMPTY_PATH;
+    int tree = ::open_tree(from_dir, from, flags);
+    if (tree < 0) child_fail(c, "open_tree", shown);
+    if (attr_set != 0) {
+        struct mount_attr attr {};
+        attr.attr_set = attr_set;
+        if (::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+            child_fail(c, "set mount flags of", shown);
+    }
+    if (::move_mount(tree, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        child_fail(c, "attach mount on", shown);
+    ::close(tree);
+}
 
 void setup_proc(const ChildContext& c, int root) {
     int mount_point = open_mount_dir(c, root, "proc", "/proc");

@@ -78,12 +78,18 @@ void drop_privileges(const ChildContext& c) {
         data[i].effective = data[i].permitted = data[i].inheritable = word;
     }
     if (::syscall(SYS_capset, &header, data) != 0) child_fail(c, "capset", "");
+    // Raw system calls, not glibc's wrappers: in a process with threads (a RUN's ssh
+    // proxy, a parallel solver) glibc makes every thread it knows of change ids too
+    // (__nptl_setxid) and waits for them, and the clone() child has none of them: it
+    // would wait forever. The child is one thread, so changing its own ids is enough.
     // setgroups is denied (EPERM) in a single-id user namespace, where no other group
     // could be represented anyway: like runc, the RUN then keeps the groups it has.
-    if (::setgroups(c.groups->size(), c.groups->data()) != 0 && errno != EPERM)
+    if (::syscall(SYS_setgroups, c.groups->size(), c.groups->data()) != 0 && errno != EPERM)
         child_fail(c, "setgroups", "(is every supplementary gid mapped in the user namespace?)");
-    if (::setresgid(c.gid, c.gid, c.gid) != 0) child_fail(c, "setgid", "(is the gid mapped in the user namespace?)");
-    if (::setresuid(c.uid, c.uid, c.uid) != 0) child_fail(c, "setuid", "(is the uid mapped in the user namespace?)");
+    if (::syscall(SYS_setresgid, c.gid, c.gid, c.gid) != 0)
+        child_fail(c, "setgid", "(is the gid mapped in the user namespace?)");
+    if (::syscall(SYS_setresuid, c.uid, c.uid, c.uid) != 0)
+        child_fail(c, "setuid", "(is the uid mapped in the user namespace?)");
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(c, "prctl", "PR_SET_NO_NEW_PRIVS");
     if (c.linux32 && ::personality(PER_LINUX32) == -1) child_fail(c, "personality", "PER_LINUX32");
 }
@@ -108,6 +114,7 @@ int child_main(void* arg) {
     setup_sys(c, root);
     setup_dev(c, root);
     setup_etc(c, root);
+    setup_run_mounts(c, root);
 
     if (::fchdir(root) != 0) child_fail(c, "chdir", c.rootfs);
     if (::syscall(SYS_pivot_root, ".", ".") != 0) child_fail(c, "pivot_root", c.rootfs);
@@ -193,9 +200,37 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     const std::string hosts_s = hosts.string(), resolv_s = resolv.string(), hostname_s = hostname.string();
     const std::string rootfs = spec.rootfs.string();
 
+    // RUN --mount targets: what each needs (a directory, or a file for a file or socket
+    // source) and its strings, ready for the child.
+    std::vector<MountPoint> points;
+    std::vector<std::string> mount_strings;  // target, shown, data per mount, never resized below
+    mount_strings.reserve(spec.mounts.size() * 3);
+    std::vector<ChildMount> child_mounts;
+    for (const SandboxMount& m : spec.mounts) {
+        if (m.target.empty() || m.target[0] != '/')
+            throw Error(ErrorKind::internal, "mount target must be absolute: " + m.target);
+        ChildMount cm;
+        cm.tmpfs = m.kind == SandboxMount::Kind::tmpfs;
+        cm.readonly = m.readonly;
+        if (!cm.tmpfs) {
+            struct stat st {};
+            if (::stat(m.source.c_str(), &st) != 0) throw_errno("stat mount source", m.source.string());
+            cm.directory = S_ISDIR(st.st_mode);
+            cm.source = m.source.c_str();
+        }
+        const std::string relative = m.target.substr(m.target.find_first_not_of('/') == std::string::npos
+                                                         ? m.target.size()
+                                                         : m.target.find_first_not_of('/'));
+        points.push_back({relative, cm.directory, true});
+        cm.target = mount_strings.emplace_back(relative.empty() ? "." : relative).c_str();
+        cm.shown = mount_strings.emplace_back(m.target).c_str();
+        if (cm.tmpfs && m.size) cm.data = mount_strings.emplace_back("size=" + std::to_string(*m.size)).c_str();
+        child_mounts.push_back(cm);
+    }
+
     UniqueFd root_fd(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd) throw_errno("open", rootfs);
-    MountStubs stubs(root_fd.get());
+    MountStubs stubs(root_fd.get(), points);
 
     UniqueFd out_r, out_w, err_r, err_w, status_r, status_w, result_r, result_w;
     make_pipe(out_r, out_w);
@@ -229,6 +264,7 @@ RunResult run_in_sandbox(const SandboxSpec& spec) {
     ctx.cap_last = read_cap_last();
     const std::vector<sock_filter> seccomp = build_seccomp_filter(host_syscall_abis());
     ctx.seccomp = &seccomp;
+    ctx.mounts = &child_mounts;
 
     int flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | SIGCHLD;
     if (spec.network == Network::none) flags |= CLONE_NEWNET;

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,22 @@
 namespace mab::executor {
 
 enum class Network { host, none };
+
+// A RUN --mount, made in the sandbox's mount namespace before pivot_root, after /proc,
+// /sys, /dev and /etc, in the order given (a later target may lie inside an earlier
+// one). Its target is created in the rootfs when missing (parents too, symlinks
+// resolved inside the rootfs) and removed again after the RUN, so it leaves nothing in
+// the layer.
+struct SandboxMount {
+    enum class Kind { bind, tmpfs };
+    Kind kind = Kind::bind;
+    // bind: a path in mab's mount namespace: a directory, or a file or socket (the
+    // target is then a file).
+    std::filesystem::path source;
+    std::string target;  // absolute path in the rootfs
+    bool readonly = false;
+    std::optional<int64_t> size;  // tmpfs: its size in bytes (the kernel's default: half the RAM)
+};
 enum class OutputStream { out, err };
 
 struct SandboxSpec {
@@ -34,6 +51,7 @@ struct SandboxSpec {
     // host (or arm on arm64) runs natively, but `uname -m` must say i686 / armv7l.
     bool linux32 = false;
     Network network = Network::host;
+    std::vector<SandboxMount> mounts;
     // Receives stdout/stderr chunks as they arrive (called on the caller's thread).
     std::function<void(OutputStream, std::string_view)> on_output;
     // Polled about every 100 ms; returning true kills the whole process tree.

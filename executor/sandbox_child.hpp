@@ -15,6 +15,17 @@
 
 namespace mab::executor {
 
+// A SandboxMount with its strings ready for the child.
+struct ChildMount {
+    bool tmpfs = false;
+    bool directory = true;
+    bool readonly = false;
+    const char* source = nullptr;  // bind
+    const char* target = nullptr;  // relative to the rootfs
+    const char* shown = nullptr;   // the absolute target, for errors
+    const char* data = nullptr;    // tmpfs options, or null
+};
+
 struct ChildContext {
     const char* rootfs = nullptr;
     std::vector<char*> argv;
@@ -29,6 +40,7 @@ struct ChildContext {
     const char* generated_hosts = nullptr;
     const char* generated_resolv = nullptr;
     const char* generated_hostname = nullptr;
+    const std::vector<ChildMount>* mounts = nullptr;
     const std::vector<sock_filter>* seccomp = nullptr;  // empty: no filter for this host
     int out_fd = -1;
     int err_fd = -1;

@@ -23,4 +23,15 @@ void setup_dev(const ChildContext& c, int root);
 // The generated /etc/hosts, /etc/resolv.conf and /etc/hostname, bound over the image's.
 void setup_etc(const ChildContext& c, int root);
 
+// The RUN --mount mounts (c.mounts), in order; each target is resolved inside the root
+// (symlinks followed there, never out of it) and must be a directory, or a regular
+// file for a file or socket.
+void setup_run_mounts(const ChildContext& c, int root);
+
+// Attaches a copy of the mount tree at `from` (relative to `from_dir`; "" for
+// `from_dir` itself) onto `to`, with `attr_set` (MOUNT_ATTR_*) on every mount of the
+// copy. The new mount API never resolves a path again after the checks.
+void attach_tree(const ChildContext& c, int from_dir, const char* from, int to, unsigned long long attr_set,
+                 const char* shown);
+
 } // namespace mab::executor

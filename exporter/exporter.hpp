@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct PlatformImage {
     oci::ImageConfig config;
     std::vector<oci::Descriptor> layers;
     std::filesystem::path rootfs;     // the final filesystem, for local/tar outputs
+    // Written into the image's manifest as they are (OCI media types only), e.g. the
+    // inline build cache (--cache-to type=inline).
+    std::map<std::string, std::string> manifest_annotations = {};
 };
 
 struct ImageSet {

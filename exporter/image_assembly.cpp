@@ -43,6 +43,8 @@ AssembledImages assemble_images(const ImageSet& images, bool oci_mediatypes,
         manifest.media_type =
             std::string(oci_mediatypes ? oci::media_type::k_oci_manifest : oci::media_type::k_docker_manifest);
         manifest.config = config;
+        // Docker's schema 2 manifest has no annotations.
+        if (oci_mediatypes) manifest.annotations = image.manifest_annotations;
         for (oci::Descriptor layer : image.layers) {
             layer.media_type = oci_mediatypes ? oci_layer_type(layer.media_type)
                                               : docker_layer_type(layer.media_type);

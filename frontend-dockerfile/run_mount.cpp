@@ -204,23 +204,54 @@ RunMount parse_run_mount(const std::string& value, const std::function<std::stri
     return m;
 }
 
-std::string canonical_run_mount(const RunMount& mount) {
-    std::string out = "type=" + mount.type;
-    auto add = [&out](const char* key, const std::string& value) {
-        if (!value.empty()) out += std::string(",") + key + "=" + value;
+engine::graph::ExecMount to_exec_mount(const RunMount& mount, int ssh_index) {
+    namespace graph = engine::graph;
+    graph::ExecMount m;
+    static const std::pair<const char*, graph::MountType> k_types[] = {{"bind", graph::MountType::bind},
+                                                                       {"cache", graph::MountType::cache},
+                                                                       {"tmpfs", graph::MountType::tmpfs},
+                                                                       {"secret", graph::MountType::secret},
+                                                                       {"ssh", graph::MountType::ssh}};
+    for (const auto& [name, type] : k_types)
+        if (mount.type == name) m.type = type;
+    m.target = mount.target;
+    m.source = mount.source;
+    m.id = mount.id;
+    m.readonly = mount.readonly;
+    m.required = mount.required;
+    if (mount.mode) m.mode = static_cast<uint32_t>(*mount.mode);
+    if (mount.uid) m.uid = static_cast<uint32_t>(*mount.uid);
+    if (mount.gid) m.gid = static_cast<uint32_t>(*mount.gid);
+    m.size = mount.size;
+    if (mount.sharing == "private") m.sharing = graph::CacheSharing::private_;
+    if (mount.sharing == "locked") m.sharing = graph::CacheSharing::locked;
+    auto base_name = [](const std::string& path) {
+        size_t end = path.find_last_not_of('/');
+        if (end == std::string::npos) return std::string("/");
+        size_t slash = path.rfind('/', end);
+        return path.substr(slash == std::string::npos ? 0 : slash + 1, end - (slash == std::string::npos ? 0 : slash + 1) + 1);
     };
-    add("target", mount.target);
-    add("source", mount.source);
-    add("from", mount.from);
-    add("id", mount.id);
-    add("sharing", mount.sharing);
-    if (mount.readonly) out += ",ro";
-    if (mount.required) out += ",required";
-    if (mount.mode) out += fmt::format(",mode={:o}", *mount.mode);
-    if (mount.uid) out += fmt::format(",uid={}", *mount.uid);
-    if (mount.gid) out += fmt::format(",gid={}", *mount.gid);
-    if (mount.size) out += fmt::format(",size={}", *mount.size);
-    return out;
+    switch (m.type) {
+    case graph::MountType::cache:
+        if (m.id.empty()) m.id = m.target;
+        break;
+    case graph::MountType::secret:
+        if (!mount.source.empty()) m.id = mount.source;
+        m.source.clear();
+        if (m.id.empty()) m.id = base_name(m.target);
+        if (m.target.empty()) m.target = "/run/secrets/" + base_name(m.id);
+        break;
+    case graph::MountType::ssh:
+        if (m.id.empty()) m.id = "default";
+        if (m.target.empty()) m.target = fmt::format("/run/buildkit/ssh_agent.{}", ssh_index);
+        break;
+    case graph::MountType::bind:
+    case graph::MountType::tmpfs:
+        break;
+    }
+    // Secret and ssh targets are used as written; one that is not absolute is under /.
+    if (!m.target.empty() && m.target[0] != '/') m.target = "/" + m.target;
+    return m;
 }
 
 } // namespace mab::dockerfile

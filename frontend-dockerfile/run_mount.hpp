@@ -1,12 +1,14 @@
 // RUN --mount=...: the CSV value read and checked with BuildKit's keys, defaults and
-// messages (instructions/commands_runmount.go). The engine gives mounts no behaviour
-// yet: lowering validates every mount, then refuses the RUN naming the mount type.
+// messages (instructions/commands_runmount.go), and turned into the graph's mount with
+// BuildKit's defaults (dockerfile2llb/convert_runmount.go, llb's secret and ssh rules).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+
+#include "engine/graph/op.hpp"
 
 namespace mab::dockerfile {
 
@@ -28,8 +30,11 @@ void check_run_mount_syntax(const std::string& value);
 // key 'size' for mount type 'cache'", …).
 RunMount parse_run_mount(const std::string& value, const std::function<std::string(const std::string&)>& expand);
 
-// The mount as one canonical "type=…,target=…,…" (fixed key order, defaults written
-// out), for the graph: equal mounts give equal text.
-std::string canonical_run_mount(const RunMount& mount);
+// The graph's mount for `mount` (its target already absolute for bind, cache and
+// tmpfs), without its input (lowering adds that for from=): a cache's id defaults to
+// its target; a secret's id to its source, else the target's last element, and its
+// target to /run/secrets/<id>; an ssh mount's id to "default" and its target to
+// /run/buildkit/ssh_agent.<ssh_index>.
+engine::graph::ExecMount to_exec_mount(const RunMount& mount, int ssh_index);
 
 } // namespace mab::dockerfile

@@ -24,6 +24,10 @@ void write_platform(json::Writer& out, const Platform& p) {
     out.begin_object();
     out.member("architecture", p.architecture);
     out.member("os", p.os);
+    if (!p.os_features.empty()) {
+        out.key("os.features");
+        out.string_array(p.os_features);
+    }
     out.member_if("os.version", p.os_version);
     out.member_if("variant", p.variant);
     out.end_object();
@@ -128,6 +132,7 @@ Platform read_platform(const Node& node) {
     p.architecture = node.require("architecture").str();
     p.os = node.require("os").str();
     p.os_version = node.string_or_empty("os.version");
+    p.os_features = node.optional_strings("os.features").value_or(std::vector<std::string>{});
     p.variant = node.string_or_empty("variant");
     return p;
 }

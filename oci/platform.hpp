@@ -15,6 +15,7 @@ struct Platform {
     std::string architecture;  // "amd64", "arm64", "arm", "ppc64le", "s390x", "386", "riscv64"
     std::string variant;       // "v7", "v8", "" …
     std::string os_version;    // rarely used (Windows)
+    std::vector<std::string> os_features = {};  // "os.features" (Windows: "win32k"); index entries
 
     // Parses "linux/arm64", "arm64" (os defaults to linux), "linux/arm/v7",
     // "linux/aarch64" …; normalises. Unknown os/arch/variant throws mab::Error(usage)

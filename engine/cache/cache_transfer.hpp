@@ -21,6 +21,9 @@
 namespace mab::engine::cache {
 
 inline constexpr const char* k_cache_config_media_type = "application/vnd.mab.cache.config.v1+json";
+// The manifest annotation holding an image's inline cache (--cache-to type=inline): the
+// cache config JSON of the records of the image's own steps; their blobs are the image's.
+inline constexpr const char* k_inline_cache_annotation = "dev.mab.cache.v1";
 
 std::string cache_config_json(const std::vector<CacheRecord>& records);
 // Throws Error(input) naming what is wrong.

@@ -52,6 +52,29 @@ std::string describe_action(const RmAction& a) {
     return fmt::format("rm(path={} allow_not_found={})", quote(a.path), a.allow_not_found);
 }
 
+// One mount as "type=cache,target=/x,…": fixed key order, defaults written out only
+// where they are not the type's own, so equal mounts give equal text.
+std::string describe_mount(const ExecMount& m) {
+    static const char* const k_types[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
+    static const char* const k_sharing[] = {"shared", "private", "locked"};
+    std::string out = fmt::format("type={}", k_types[static_cast<int>(m.type)]);
+    auto add = [&out](const char* key, const std::string& value) {
+        if (!value.empty()) out += fmt::format(",{}={}", key, quote(value));
+    };
+    add("target", m.target);
+    if (m.input) out += fmt::format(",input={}", *m.input);
+    add("source", m.source);
+    add("id", m.id);
+    if (m.type == MountType::cache) out += fmt::format(",sharing={}", k_sharing[static_cast<int>(m.sharing)]);
+    if (m.readonly) out += ",ro";
+    if (m.required) out += ",required";
+    if (m.mode) out += fmt::format(",mode={:o}", *m.mode);
+    if (m.uid) out += fmt::format(",uid={}", *m.uid);
+    if (m.gid) out += fmt::format(",gid={}", *m.gid);
+    if (m.size) out += fmt::format(",size={}", *m.size);
+    return out;
+}
+
 } // namespace
 
 std::string describe_op(const Op& op) {
@@ -71,7 +94,7 @@ std::string describe_op(const Op& op) {
                 for (const std::string& e : o.env) env += (env.empty() ? "" : ",") + quote(e);
                 // Mounts only when there are some: every other RUN keeps its digest.
                 std::string mounts;
-                for (const std::string& m : o.mounts) mounts += (mounts.empty() ? " mounts=[" : ",") + quote(m);
+                for (const ExecMount& m : o.mounts) mounts += (mounts.empty() ? " mounts=[" : " ") + describe_mount(m);
                 if (!mounts.empty()) mounts += "]";
                 return fmt::format("exec(args=[{}] env=[{}] cwd={} user={} platform={} network={}{})", args, env,
                                    quote(o.cwd), quote(o.user), quote(o.platform.str()),

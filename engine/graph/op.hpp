@@ -59,8 +59,28 @@ struct GitSource {
 
 enum class NetworkMode { host, none };
 
+enum class MountType { bind, cache, tmpfs, secret, ssh };
+enum class CacheSharing { shared, private_, locked };
+
+// One RUN --mount, checked and expanded by the frontend (BuildKit's keys and defaults).
+// What a bind (or a cache's seed) reads is an input of the ExecOp, named by index.
+struct ExecMount {
+    MountType type = MountType::bind;
+    std::string target;             // absolute; "" for a secret or ssh mount's default
+    std::optional<int> input;       // bind, cache from=: 1-based among the op's inputs
+    std::string source;             // bind, cache: the path in the input ("" = its root)
+    std::string id;                 // cache (default the target), secret, ssh
+    CacheSharing sharing = CacheSharing::shared;
+    bool readonly = false;
+    bool required = false;          // secret, ssh
+    std::optional<uint32_t> mode, uid, gid;  // cache, secret, ssh
+    std::optional<int64_t> size;    // tmpfs, bytes
+    bool operator==(const ExecMount&) const = default;
+};
+
 // A process run in the sandbox on a copy of input 0 (RUN). The platform says which
-// architecture's binaries it runs (emulated when it is not the host's).
+// architecture's binaries it runs (emulated when it is not the host's). Inputs 1..N
+// are what its mounts read.
 struct ExecOp {
     std::vector<std::string> args;
     std::vector<std::string> env;     // "KEY=value": the stage's ENV and ARG values
@@ -68,11 +88,9 @@ struct ExecOp {
     std::string user;                 // "" (root), "name", "uid", "user:group"
     oci::Platform platform;
     NetworkMode network = NetworkMode::host;
-    // RUN --mount values, checked and expanded by the frontend, one canonical
-    // "type=cache,target=/x,…" each. The engine gives mounts no behaviour yet: a RUN
-    // with any is refused when it would run (the lowering still succeeds, so outlines,
-    // graph dumps and other targets work).
-    std::vector<std::string> mounts = {};
+    // RUN --mount, in the order written. Only a secret's and an ssh socket's id are in
+    // the op, never their values (which the runner gets from the CLI).
+    std::vector<ExecMount> mounts = {};
     bool operator==(const ExecOp&) const = default;
 };
 

@@ -67,8 +67,10 @@ State State::merge(const std::vector<State>& layers, VertexMeta meta) const {
     return State(std::make_shared<const Vertex>(MergeOp{}, std::move(inputs), std::move(meta)));
 }
 
-State State::exec(ExecOp op, VertexMeta meta) const {
-    return State(std::make_shared<const Vertex>(std::move(op), std::vector<VertexRef>{m_vertex}, std::move(meta)));
+State State::exec(ExecOp op, VertexMeta meta, const std::vector<State>& mount_sources) const {
+    std::vector<VertexRef> inputs{m_vertex};
+    for (const State& s : mount_sources) inputs.push_back(s.vertex());
+    return State(std::make_shared<const Vertex>(std::move(op), std::move(inputs), std::move(meta)));
 }
 
 bool State::is_scratch() const { return std::holds_alternative<ScratchSource>(m_vertex->op()); }

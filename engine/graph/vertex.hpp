@@ -56,8 +56,9 @@ public:
     // This state with the layers of each of `layers` stacked on top (COPY --link).
     State merge(const std::vector<State>& layers, VertexMeta meta) const;
 
-    // Runs `op` on this state (RUN); the result is the changed filesystem.
-    State exec(ExecOp op, VertexMeta meta) const;
+    // Runs `op` on this state (RUN) with `mount_sources` as inputs 1..N (what its
+    // mounts read); the result is the changed filesystem.
+    State exec(ExecOp op, VertexMeta meta, const std::vector<State>& mount_sources = {}) const;
 
     const VertexRef& vertex() const { return m_vertex; }
     bool is_scratch() const;

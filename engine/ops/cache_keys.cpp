@@ -24,6 +24,21 @@ bool is_full_commit(const std::string& ref) {
            ref.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
+// The paths an op reads from its input `input` (1-based): a COPY's sources, a RUN
+// mount's source ("/" for the whole input).
+std::vector<std::string> paths_read_from(const graph::Op& op, int input) {
+    std::vector<std::string> paths;
+    if (const auto* file = std::get_if<graph::FileOp>(&op)) {
+        for (const graph::FileAction& action : file->actions)
+            if (const auto* copy = std::get_if<graph::CopyAction>(&action); copy && copy->source_input == input)
+                paths.push_back(copy->src);
+    } else if (const auto* exec = std::get_if<graph::ExecOp>(&op)) {
+        for (const graph::ExecMount& mount : exec->mounts)
+            if (mount.input == input) paths.push_back("/" + mount.source);
+    }
+    return paths;
+}
+
 } // namespace
 
 CacheKeys::CacheKeys(std::map<std::string, fs::path> local_sources, snapshotter::LayerOptions layer_options,
@@ -49,18 +64,14 @@ std::optional<oci::Digest> CacheKeys::compute(const graph::Vertex& vertex) {
 
     oci::Sha256 hash;
     hash.update(fmt::format("{}\n{}\n{}\n", k_key_version, graph::describe_op(op), m_layer_options));
-    const auto* file = std::get_if<graph::FileOp>(&op);
     for (size_t i = 0; i < vertex.inputs().size(); ++i) {
         const graph::Vertex& input = *vertex.inputs()[i];
-        const auto* local = std::get_if<graph::LocalSource>(&input.op());
-        if (local != nullptr && file != nullptr) {
+        if (const auto* local = std::get_if<graph::LocalSource>(&input.op())) {
             hash.update(fmt::format("input {} {}\n", i, graph::describe_op(input.op())));
-            for (const graph::FileAction& action : file->actions) {
-                const auto* copy = std::get_if<graph::CopyAction>(&action);
-                if (copy == nullptr || copy->source_input != static_cast<int>(i)) continue;
-                std::optional<oci::Digest> selection = local_selection(*local, copy->src);
+            for (const std::string& src : paths_read_from(op, static_cast<int>(i))) {
+                std::optional<oci::Digest> selection = local_selection(*local, src);
                 if (!selection) return std::nullopt;
-                hash.update(fmt::format("copy {} {}\n", copy->src, selection->str()));
+                hash.update(fmt::format("read {} {}\n", src, selection->str()));
             }
             continue;
         }

@@ -118,3 +118,23 @@ TEST_CASE("cache keys: content of what a COPY selects, the layer options, and so
     graph::State exec = from_url.exec(graph::ExecOp{{"true"}, {}, "/", "", mab::oci::Platform::host()}, {});
     CHECK_FALSE(keys().key_of(*exec.vertex()));
 }
+
+TEST_CASE("a RUN's bind mount of the context is keyed by the content of its source") {
+    Context ctx;
+    graph::State context = graph::State::local(graph::LocalSource{"context", {}});
+    graph::ExecOp run{{"true"}, {}, "/", "", mab::oci::Platform::host()};
+    graph::ExecMount bind;
+    bind.type = graph::MountType::bind;
+    bind.target = "/src";
+    bind.input = 1;
+    bind.source = "src";
+    run.mounts.push_back(bind);
+    graph::State exec = graph::State::scratch().exec(run, graph::VertexMeta{}, {context});
+    auto keys = [&] { return ops::CacheKeys({{"context", ctx.root}}, {}, ctx.stat_dir); };
+    auto first = keys().key_of(*exec.vertex());
+    REQUIRE(first);
+    write_file(ctx.root / "README", "outside the mount\n");
+    CHECK(keys().key_of(*exec.vertex()) == first);
+    write_file(ctx.root / "src" / "a.c", "inside the mount\n");
+    CHECK(keys().key_of(*exec.vertex()) != first);
+}

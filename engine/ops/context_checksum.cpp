@@ -64,9 +64,8 @@ public:
             ssize_t n = ::readlinkat(parent_fd, name.c_str(), target.data(), target.size());
             if (n >= 0) m_hash.update(target.substr(0, static_cast<size_t>(n)) + "\n");
         } else if (S_ISREG(st.st_mode)) {
-            UniqueFd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-            if (!fd) throw_errno("open", path);
-            m_hash.update(m_cache.digest_of(path, fd.get(), st).str() + "\n");
+            auto open = [&] { return ::openat(parent_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC); };
+            m_hash.update(m_cache.digest_of(path, st, open).str() + "\n");
         } else if (S_ISDIR(st.st_mode)) {
             UniqueFd fd(::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
             if (!fd) throw_errno("open", path);
@@ -121,7 +120,7 @@ StatCache::StatCache(fs::path file) : m_file(std::move(file)) {
     }
 }
 
-oci::Digest StatCache::digest_of(const std::string& path, int fd, const struct stat& st) {
+oci::Digest StatCache::digest_of(const std::string& path, const struct stat& st, const std::function<int()>& open) {
     Entry now{st.st_ino, static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim), ""};
     {
         std::lock_guard lock(m_mutex);
@@ -136,10 +135,12 @@ oci::Digest StatCache::digest_of(const std::string& path, int fd, const struct s
             }
         }
     }
+    UniqueFd fd(open());
+    if (!fd) throw_errno("open", path);
     oci::Sha256 hash;
     std::vector<char> buffer(1 << 16);
     for (;;) {
-        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw_errno("read", path);
         if (n == 0) break;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -25,8 +26,10 @@ class StatCache {
 public:
     // Loads `file` if it exists and is well-formed (else starts empty: it is only a cache).
     explicit StatCache(std::filesystem::path file);
-    // The sha256 of the regular file `fd` (lstat `st`) at `path` relative to its root.
-    oci::Digest digest_of(const std::string& path, int fd, const struct stat& st);
+    // The sha256 of the regular file at `path` (relative to its root; lstat `st`), from
+    // the cache when its inode, size and times are unchanged, else read from the file
+    // `open` returns (only then is it opened).
+    oci::Digest digest_of(const std::string& path, const struct stat& st, const std::function<int()>& open);
     // Writes the entries seen in this build back (atomically), when anything changed.
     void save();
 

@@ -45,6 +45,9 @@ void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, cons
     };
 
     if (context.cancelled) spec.cancelled = context.cancelled;
+    static const RunMountConfig k_no_mount_config;
+    PreparedMounts mounts(op, context.inputs, context.mounts ? *context.mounts : k_no_mount_config, context.cancelled);
+    spec.mounts = mounts.mounts();
     executor::RunResult result = executor::run_in_sandbox(spec);
     if (result.cancelled) throw Error(ErrorKind::cancelled, "build cancelled");
     if (result.exit_code != 0) {

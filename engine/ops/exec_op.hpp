@@ -6,6 +6,8 @@
 
 #include "emu/qemu_version.hpp"
 #include "engine/graph/op.hpp"
+#include "engine/ops/file_op.hpp"
+#include "engine/ops/run_mounts.hpp"
 #include "engine/solve/progress.hpp"
 
 namespace mab::engine::ops {
@@ -18,6 +20,9 @@ struct ExecContext {
     std::filesystem::path emulator;
     // Where the emulator's version is looked up when it faults (not null when emulator is set).
     emu::QemuVersions* qemu_versions = nullptr;
+    // The op's inputs (0: the base; 1..N: what its mounts read) and what mounts need.
+    std::vector<FileOpInput> inputs = {};
+    const RunMountConfig* mounts = nullptr;
 };
 
 // Runs `op` with `rootfs` (a prepared, writable snapshot) as "/". A non-zero exit
@@ -25,7 +30,8 @@ struct ExecContext {
 // successfully: exit code: N (or: killed by signal N). When the RUN ran under an
 // emulator that faulted (emu/emulator_fault.hpp), the same message goes on with the
 // emulator fault, naming qemu and its version, as Error(emulation) with a hint.
-// Cancellation throws Error(cancelled).
+// Cancellation throws Error(cancelled). The op's mounts (run_mounts.hpp) are made
+// before it runs and released after.
 void run_exec(const graph::ExecOp& op, const std::filesystem::path& rootfs, const VertexInfo& vertex,
               ProgressSink& progress, const ExecContext& context);
 

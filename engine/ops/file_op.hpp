@@ -21,6 +21,8 @@ struct FileOpInput {
     std::shared_ptr<const ContextFilter> filter = {};
     std::string ref_name = {};       // the local source's name, for messages
     std::string filter_origin = {};  // where its patterns came from, for messages
+    bool local_source = false;       // a build context read in place (its files copy as root's)
+    std::string key = {};            // the input vertex's digest (what a cache mount's from= seeds by)
 };
 
 // Applies `op` to the tree at `root_dir`. Every write stays inside `root_dir`; the

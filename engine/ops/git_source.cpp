@@ -1,6 +1,7 @@
 #include "engine/ops/git_source.hpp"
 
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -118,6 +119,27 @@ void remove_git_links(const fs::path& dir) {
     }
 }
 
+// The committer time of the checked-out commit, in seconds since the epoch.
+int64_t head_commit_time(const graph::GitSource& source, const fs::path& checkout) {
+    registry::ProcessResult result = run_git({"-C", checkout.string(), "log", "-1", "--format=%ct", "HEAD"});
+    check(result, "log", source);
+    try {
+        return std::stoll(result.out);
+    } catch (const std::exception&) {
+        throw Error(ErrorKind::input, fmt::format("git log of {}: no commit time in \"{}\"",
+                                                  registry::url_for_message(source.url), result.out));
+    }
+}
+
+// Sets the mtime (and atime) of `dir`'s entries, recursively, without following links.
+void set_times(const fs::path& dir, int64_t seconds) {
+    const struct timespec times[2] = {{seconds, 0}, {seconds, 0}};
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
+        if (::utimensat(AT_FDCWD, entry.path().c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+            throw_errno("utimensat", entry.path().string());
+    }
+}
+
 // The subdirectory inside the checkout; a path that leaves it, or a symlink, is not one.
 fs::path subdirectory(const fs::path& checkout, const graph::GitSource& source) {
     fs::path path = checkout;
@@ -146,6 +168,7 @@ void fetch_git_source(const graph::GitSource& source, const fs::path& rootfs) {
         fs::remove(checkout);  // git clone makes the directory itself
         clone(source, checkout);
         update_submodules(source, checkout);
+        const int64_t commit_time = head_commit_time(source, checkout);
         if (!source.keep_git_dir) {
             fs::remove_all(checkout / ".git");
             if (fs::exists(checkout / ".gitmodules")) remove_git_links(checkout);
@@ -156,6 +179,9 @@ void fetch_git_source(const graph::GitSource& source, const fs::path& rootfs) {
             fs::rename(entry.path(), rootfs / entry.path().filename());
         }
         fs::remove_all(checkout);
+        // Every entry dated at the commit, not at the clone: the same ref gives the same
+        // layer on every machine and every day.
+        set_times(rootfs, commit_time);
     } catch (...) {
         std::error_code ignored;
         fs::remove_all(checkout, ignored);

@@ -133,3 +133,17 @@ TEST_CASE("a git source checks out submodules recursively, at the recorded commi
     CHECK(fs::is_regular_file(kept.path() / "lib" / ".git"));
     ::unsetenv("GIT_CONFIG_COUNT");
 }
+
+TEST_CASE("a git source's files are dated at the commit, not at the clone") {
+    // Commits dated in 2001, so the clone's own time cannot pass for them.
+    ::setenv("GIT_COMMITTER_DATE", "2001-02-03T04:05:06Z", 1);
+    Repo repo;
+    ::unsetenv("GIT_COMMITTER_DATE");
+    const std::string commit_time = git(repo.path, {"log", "-1", "--format=%ct", "v1"});
+    CHECK(commit_time == "981173106");
+    mab::TempDir root(fs::temp_directory_path(), "mab-git-root");
+    ops::fetch_git_source(graph::GitSource{repo.url(), "v1", "", false}, root.path());
+    CHECK(std::to_string(lstat_of(root.path() / "top.txt").st_mtim.tv_sec) == commit_time);
+    CHECK(std::to_string(lstat_of(root.path() / "sub").st_mtim.tv_sec) == commit_time);
+    CHECK(std::to_string(lstat_of(root.path() / "sub" / "a.txt").st_mtim.tv_sec) == commit_time);
+}

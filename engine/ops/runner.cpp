@@ -136,28 +136,13 @@ Ref Runner::materialize(const Ref& ref) {
     std::lock_guard lock(m_materialized_mutex);
     auto found = m_materialized.find(ref.snapshot);
     if (found != m_materialized.end()) return found->second;
-    snapshotter::Snapshotter& snapshots = *m_config.snapshots;
     // Its own snapshot key, apart from vertex-digest keys: "c" + the cache key.
-    const std::string key = "c" + ref.snapshot.substr(0, 40);
-    if (snapshots.exists(key)) snapshots.remove(key);
-    Ref out = ref;
-    out.lazy = false;
-    out.snapshot = key;
-    try {
-        out.rootfs = snapshots.prepare(key, std::nullopt);
-        {
-            snapshotter::RootFs root(out.rootfs);  // closed before commit unmounts the tree
-            for (const LayerRecord& layer : ref.layers)
-                snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
-        }
-        out.rootfs = snapshots.commit(key);
-    } catch (...) {
-        try {
-            snapshots.remove(key);
-        } catch (const std::exception&) {
-        }
-        throw;
-    }
+    Ref out = build_snapshot_keyed("c" + ref.snapshot.substr(0, 40), nullptr, [&](Ref& built) {
+        snapshotter::RootFs root(built.rootfs);
+        for (const LayerRecord& layer : ref.layers)
+            snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
+        built.layers = ref.layers;
+    });
     return m_materialized.emplace(ref.snapshot, out).first->second;
 }
 
@@ -183,15 +168,10 @@ Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, 
             if constexpr (std::is_same_v<T, graph::ScratchSource>) {
                 return run_scratch(vertex);
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
-                if (!op.mounts.empty()) {
-                    const std::string& first = op.mounts.front();
-                    throw Error(ErrorKind::input,
-                                fmt::format("RUN --mount={} is not supported yet: mab's engine has no RUN mounts",
-                                            first.substr(0, first.find(','))));
-                }
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
-                ops::ExecContext context{[this, &stopping] { return cancelled(stopping); }, {}, &m_qemu_versions};
+                ops::ExecContext context{[this, &stopping] { return cancelled(stopping); }, {}, &m_qemu_versions, op_inputs(vertex, inputs),
+                                         &m_config.run_mounts};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
                 // Tell the progress view where this RUN runs (its summary adds up qemu time).
                 const VertexInfo info{vertex.digest(), vertex.meta().description, op.platform.str(),
@@ -281,12 +261,20 @@ Ref Runner::run_local(const graph::LocalSource& source) const {
 
 Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                      const std::vector<Ref>& inputs) {
+    std::vector<ops::FileOpInput> file_inputs = op_inputs(vertex, inputs);
+    return run_on_snapshot(vertex, inputs,
+                       [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, file_inputs); });
+}
+
+std::vector<ops::FileOpInput> Runner::op_inputs(const graph::Vertex& vertex, const std::vector<Ref>& inputs) const {
     std::vector<ops::FileOpInput> op_inputs;
     for (size_t i = 0; i < inputs.size(); ++i) {
         const graph::Vertex& input = *vertex.inputs().at(i);
         ops::FileOpInput op_input{inputs[i].rootfs, input_label(input)};
+        op_input.key = input.digest().str();
         // A local source is read in place; its exclude patterns decide what copies see.
         const auto* local = std::get_if<graph::LocalSource>(&input.op());
+        op_input.local_source = local != nullptr;
         if (local != nullptr && !local->exclude_patterns.empty()) {
             op_input.filter = std::make_shared<const ops::ContextFilter>(local->exclude_patterns);
             op_input.ref_name = local->name;
@@ -295,8 +283,7 @@ Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
         }
         op_inputs.push_back(std::move(op_input));
     }
-    return run_on_snapshot(vertex, inputs,
-                       [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, op_inputs); });
+    return op_inputs;
 }
 
 Ref Runner::run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
@@ -313,10 +300,13 @@ Ref Runner::run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>&
 }
 
 Ref Runner::build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill) {
+    return build_snapshot_keyed(std::string(vertex.digest().hex()), base, fill);
+}
+
+Ref Runner::build_snapshot_keyed(const std::string& key, const Ref* base, const std::function<void(Ref&)>& fill) {
     snapshotter::Snapshotter& snapshots = *m_config.snapshots;
-    const std::string key(vertex.digest().hex());
-    // The solver runs a vertex once per build; a snapshot of this key is left from an
-    // earlier process and rebuilt rather than trusted, since nothing records its layers yet.
+    // Each key is built once per build; a snapshot of this key is left from an earlier
+    // process (snapshots live in a build's work dir) and rebuilt rather than trusted.
     if (snapshots.exists(key)) snapshots.remove(key);
     if (base != nullptr && base->snapshot.empty()) {
         // Only snapshots are changed by ops; sources such as the build context are read.

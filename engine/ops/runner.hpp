@@ -25,6 +25,7 @@
 #include "emu/qemu_version.hpp"
 #include "engine/cache/record_store.hpp"
 #include "engine/ops/cache_keys.hpp"
+#include "engine/ops/run_mounts.hpp"
 #include "engine/solve/solver.hpp"
 #include "oci/content_store.hpp"
 #include "registry/http_transport.hpp"
@@ -56,6 +57,8 @@ struct RunnerConfig {
     // that will run the RUN's binaries (empty when the host runs them natively), or
     // throws Error(emulation) saying what is missing. Empty: only native RUNs are possible.
     std::function<std::filesystem::path(const oci::Platform&)> prepare_platform = {};
+    // What RUN --mount needs: the cache root, scratch space, secrets and ssh agents.
+    ops::RunMountConfig run_mounts = {};
     // True once the build should stop (Ctrl-C); checked before each op and while a RUN runs.
     std::function<bool()> cancelled = {};
     // The persistent cache: records by key (null: no cache) and the keys. With
@@ -102,12 +105,16 @@ private:
     Ref run_merge(const graph::Vertex& vertex, const std::vector<Ref>& inputs);
     Ref run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                  const std::vector<Ref>& inputs);
+    // The vertex's inputs as file ops and RUN mounts read them.
+    std::vector<ops::FileOpInput> op_inputs(const graph::Vertex& vertex, const std::vector<Ref>& inputs) const;
     // A new snapshot over input 0, changed by `change`, diffed into a layer.
     Ref run_on_snapshot(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
                     const std::function<void(const std::filesystem::path&)>& change);
     // The snapshot keyed by the vertex digest, empty or over `base`, filled by `fill`
     // and committed; a failure removes the half-built snapshot.
     Ref build_snapshot(const graph::Vertex& vertex, const Ref* base, const std::function<void(Ref&)>& fill);
+    // The same for any snapshot key (a lazy cache hit's files: "c" + its cache key).
+    Ref build_snapshot_keyed(const std::string& key, const Ref* base, const std::function<void(Ref&)>& fill);
 
     // Whether --no-cache-filter reaches the vertex (its stage, or an input's).
     bool cache_filtered(const graph::Vertex& vertex);

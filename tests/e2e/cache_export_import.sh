@@ -91,6 +91,23 @@ assert_eq "$(counts "$WORK/shorthand.json")" "0 1" "--cache-from REF"
 build no-tag --cache-from "$REG/app:nothing-here"
 assert_output_contains "WARNING: cache import from $REG/app:nothing-here failed"
 
+# Inline: the cache rides in the pushed image's manifests (an index of two platforms
+# here: linux/386 runs the amd64 busybox natively), read back with type=registry.
+wipe_root
+mab build --platform linux/amd64,linux/386 --cache-to type=inline -t "$REG/app:inline" --push \
+  --metadata-file "$WORK/inline.json" "$ctx"
+raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/app:inline")
+child=$(jq -r '.manifests[0].digest' <<<"$raw")
+child_raw=$(skopeo inspect --raw --tls-verify=false "docker://$REG/app@$child")
+jq -e '.annotations["dev.mab.cache.v1"] | fromjson | .records | length > 0' <<<"$child_raw" >/dev/null ||
+  fail "no inline cache records in the pushed manifest"
+wipe_root
+mab build --platform linux/amd64,linux/386 --cache-from type=registry,ref="$REG/app:inline" \
+  --metadata-file "$WORK/inline-again.json" -o type=oci,dest="$WORK/inline-again.tar" "$ctx"
+assert_eq "$(counts "$WORK/inline-again.json")" "0 2" "an empty root importing the inline cache runs nothing"
+mab_fails build --cache-from type=inline "$ctx"
+assert_output_contains "use type=registry,ref=IMAGE"
+
 # Only records this build can use are imported.
 other=$(new_context other <<'DOCKERFILE'
 FROM scratch

@@ -6,15 +6,15 @@ source "$(dirname "$0")/lib.sh"
 ctx=$(new_context unsupported <<'DOCKERFILE'
 FROM scratch
 COPY a /a
-RUN --mount=type=cache,target=/cache true
+RUN --mount=type=secret,id=token,required true
 DOCKERFILE
 )
 touch "$ctx/a"
 mab_fails build -o type=oci,dest="$WORK/out.tar" "$ctx"
 assert_eq "$MAB_STATUS" 1 "exit status"
 assert_output_contains "Dockerfile:3"
-assert_output_contains ">>> RUN --mount=type=cache,target=/cache true"
-assert_output_contains "not supported yet"
+assert_output_contains ">>> RUN --mount=type=secret,id=token,required true"
+assert_output_contains 'secret "token" is required but was not provided'
 [[ ! -e "$WORK/out.tar" ]] || fail "output written despite the error"
 
 ctx=$(new_context typo <<'DOCKERFILE'

@@ -107,6 +107,16 @@ busybox_rootfs() {
   for tool in "$@"; do ln -s busybox "$dir/bin/$tool"; done
 }
 
+# A build context on the host's busybox: FROM scratch + COPY of busybox_rootfs with
+# each TOOL, then the Dockerfile lines read from stdin. Prints the context directory.
+host_busybox_context() {
+  local name=$1 dir
+  shift
+  dir=$({ printf '%s\n' 'FROM scratch' 'COPY rootfs/ /'; cat; } | new_context "$name")
+  busybox_rootfs "$dir/rootfs" "$@"
+  echo "$dir"
+}
+
 # Puts Debian's busybox-static at CTX/bb/<arch>/busybox for each DEBIAN_ARCH:OCI_ARCH
 # pair, for `COPY bb/${TARGETARCH}/busybox`.
 copy_busybox() {
