@@ -24,6 +24,9 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     if (!request->snapshotter && ctx.config.snapshotter)
         request->snapshotter =
             snapshotter::parse_snapshotter_choice(ctx.config.snapshotter->value, ctx.config.snapshotter->origin);
+    if (!request->max_parallelism && ctx.config.max_parallelism)
+        request->max_parallelism =
+            parse_max_parallelism(ctx.config.max_parallelism->value, ctx.config.max_parallelism->origin);
     registry::Settings registry = registry_settings(ctx.config);
     // Still outside the namespace: credentials are looked up out here for the whole build,
     // so helpers reach the user's agents (cli/credential_broker.hpp says why).

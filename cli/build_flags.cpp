@@ -53,6 +53,7 @@ const std::vector<FlagSpec> k_build_flags{
     {"pull", 0, "", "Always attempt to pull all referenced images (mab always resolves tags anew)", ""},
     {"snapshotter", 0, "string", "How steps keep their filesystems: auto, overlay or native (full copies)",
      "auto, or mab.yaml's snapshotter"},
+    {"max-parallelism", 0, "int", "How many steps run at once", "the number of cores, or mab.yaml's max-parallelism"},
     {"call", 0, "string", "What to do: build, or list outline|targets without building (add ,format=json)", "build"},
     {"print", 0, "string", "Alias of --call, as older buildx named it", ""},
     {"help", 'h', "", "Show this help", ""},
@@ -169,6 +170,17 @@ std::optional<int64_t> parse_epoch(const std::string& text, const std::string& o
 
 } // namespace
 
+int parse_max_parallelism(const std::string& text, const std::string& origin) {
+    try {
+        size_t used = 0;
+        const long v = std::stol(text, &used);
+        if (used == text.size() && v >= 1 && v <= k_max_parallelism_limit) return static_cast<int>(v);
+    } catch (const std::logic_error&) {
+    }
+    throw Error(ErrorKind::usage, fmt::format("invalid max-parallelism \"{}\" ({}): expected a number from 1 to {}",
+                                              text, origin, k_max_parallelism_limit));
+}
+
 std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& args) {
     ParsedFlags flags = parse_flags(args, k_build_flags);
     if (flags.flag("help")) {
@@ -249,6 +261,7 @@ std::optional<BuildRequest> parse_build_request(const std::vector<std::string>& 
     for (const char* name : {"print", "call"})
         if (auto value = flags.last(name)) r.call = parse_call_flag(*value, std::string("--") + name);
     if (auto name = flags.last("snapshotter")) r.snapshotter = snapshotter::parse_snapshotter_choice(*name, "--snapshotter");
+    if (auto n = flags.last("max-parallelism")) r.max_parallelism = parse_max_parallelism(*n, "--max-parallelism");
 
     r.progress = choose_progress_mode(flags.last("progress"), std::getenv("BUILDKIT_PROGRESS"));
 

@@ -51,6 +51,7 @@ struct BuildRequest {
     std::vector<CacheSpec> cache_from;          // --cache-from, in order
     std::vector<CacheSpec> cache_to;            // --cache-to
     std::optional<snapshotter::SnapshotterChoice> snapshotter;  // --snapshotter, else mab.yaml; unset: auto
+    std::optional<int> max_parallelism;  // steps run at once: --max-parallelism, else mab.yaml; unset: cores
     std::optional<int64_t> source_date_epoch;
     std::map<std::string, ImageContext> image_contexts;  // by the name FROM uses
     bool pull = false;  // --pull: accepted; mab keeps no image cache, so tags are always resolved anew
@@ -58,6 +59,11 @@ struct BuildRequest {
     std::map<std::string, engine::ops::SecretSource> secrets;       // --secret, by id (where, never the value)
     std::map<std::string, std::filesystem::path> ssh_sockets;       // --ssh, by id
 };
+
+// --max-parallelism / mab.yaml's max-parallelism: a number from 1 to
+// k_max_parallelism_limit, else Error(usage) naming `origin` (the flag or file:line).
+inline constexpr int k_max_parallelism_limit = 1024;
+int parse_max_parallelism(const std::string& text, const std::string& origin);
 
 // Parses `mab build` arguments; throws Error(usage) naming the flag on bad input.
 // Returns nullopt when --help was asked for (the help is printed).

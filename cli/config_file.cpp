@@ -16,7 +16,7 @@ namespace mab::cli {
 
 namespace {
 
-const std::vector<std::string> k_known_keys{"snapshotter", "qemu-path", "registries", "gc"};
+const std::vector<std::string> k_known_keys{"snapshotter", "max-parallelism", "qemu-path", "registries", "gc"};
 const std::vector<std::string> k_gc_keys{"enabled", "keep-storage", "keep-duration"};
 const std::vector<std::string> k_registry_keys{"http", "insecure", "ca", "mirrors"};
 
@@ -167,6 +167,13 @@ ConfigFile load_config_file(const std::filesystem::path& path) {
             if (!item.second.IsScalar()) throw config_error(path, item.second.Mark(), "snapshotter: expected a name");
             config.snapshotter = ConfigValue{item.second.as<std::string>(),
                                              fmt::format("{}:{}", path.string(), item.second.Mark().line + 1)};
+            continue;
+        }
+        if (key == "max-parallelism") {
+            if (!item.second.IsScalar())
+                throw config_error(path, item.second.Mark(), "max-parallelism: expected a number");
+            config.max_parallelism = ConfigValue{item.second.as<std::string>(),
+                                                 fmt::format("{}:{}", path.string(), item.second.Mark().line + 1)};
             continue;
         }
         if (key == "qemu-path") {

@@ -42,6 +42,7 @@ struct ConfigValue {
 struct ConfigFile {
     std::filesystem::path path;              // where it was looked for
     std::optional<ConfigValue> snapshotter;  // snapshotter: auto | overlay | native
+    std::optional<ConfigValue> max_parallelism;  // max-parallelism: N (steps run at once)
     // qemu-path: DIR or [DIR, ...]: where static qemu-<arch>(-static) binaries are
     // looked for before the usual places (emu/qemu_locator.hpp).
     std::vector<std::filesystem::path> qemu_path;

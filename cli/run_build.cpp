@@ -158,7 +158,7 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
     engine::Runner runner(runner_config);
     CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
     if (!r.no_cache) import_caches(r.cache_from, roots, cache_exchange);
-    engine::Solver solver(runner, progress);
+    engine::Solver solver(runner, progress, engine::SolveOptions{r.max_parallelism.value_or(0)});
     std::vector<engine::Ref> refs = solver.solve(roots);
     cache_keys.save();
     export_caches(r.cache_to, roots, cache_exchange);
@@ -168,8 +168,9 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
 
     BuildOutcome outcome;
     outcome.snapshotter = snapshots.snapshotter->name();
-    outcome.executed = solver.stats().executed;
-    outcome.cached = solver.stats().cached;
+    const engine::SolveStats stats = solver.stats();
+    outcome.executed = stats.executed;
+    outcome.cached = stats.cached;
 
     // 4. Images from results, then the output.
     exporter::ImageSet images;

@@ -45,6 +45,8 @@ std::string read_qemu_version(const std::filesystem::path& qemu) {
     ::posix_spawn_file_actions_addopen(&spawn.actions, 0, "/dev/null", O_RDONLY, 0);
     ::posix_spawn_file_actions_adddup2(&spawn.actions, write_end.get(), 1);
     ::posix_spawn_file_actions_addopen(&spawn.actions, 2, "/dev/null", O_WRONLY, 0);
+    // Descriptors other threads opened without O_CLOEXEC (fstreams, libcurl) stay ours.
+    ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions, 3);
     const std::string path = qemu.string();
     std::string flag = "--version";
     char* argv[] = {const_cast<char*>(path.c_str()), flag.data(), nullptr};

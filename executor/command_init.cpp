@@ -27,7 +27,8 @@ void wipe(const MemoryRange& range) {
 [[noreturn]] void fail(int status_fd, const char* what) {
     const int err = errno;
     char buf[256];
-    const int n = std::snprintf(buf, sizeof buf, "%s: %s", what, std::strerror(err));
+    const char* text = ::strerrordesc_np(err);  // strerror may translate: locks, allocations
+    const int n = std::snprintf(buf, sizeof buf, "%s: %s", what, text != nullptr ? text : "unknown error");
     if (n > 0) {
         ssize_t ignored = ::write(status_fd, buf, static_cast<std::size_t>(n));
         (void)ignored;
@@ -66,10 +67,12 @@ void fork_command_below_init(int status_fd, int result_fd, const OwnStrings& hid
         ::close(result_fd);
         return;
     }
-    ::close(status_fd);
-    ::close(0);
-    ::close(1);
-    ::close(2);
+    // Only result_fd stays open. Besides our status pipe and stdio, this process holds
+    // whatever the other threads of mab had open at clone() time (another RUN's output
+    // pipe, a download's socket): kept here, that RUN would not see its pipe close
+    // until this one ends.
+    if (result_fd > 0) ::close_range(0, static_cast<unsigned>(result_fd) - 1, 0);
+    ::close_range(static_cast<unsigned>(result_fd) + 1, ~0U, 0);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     wipe(hide.args);
     wipe(hide.env);

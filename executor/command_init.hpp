@@ -29,11 +29,13 @@ OwnStrings own_strings();
 
 // Called by the sandbox child as the last step before exec. Forks: returns in the new
 // process, which goes on to exec the command. The calling process becomes the init and
-// never returns: it closes `status_fd` (so only the command's exec closes that pipe) and
-// its stdio, wipes `hide` and makes itself non-dumpable (the RUN may not read mab's
+// never returns: it closes every descriptor but `result_fd` (`status_fd`, so only the
+// command's exec closes that pipe, its stdio, and whatever mab's other threads had open
+// at clone() time), wipes `hide` and makes itself non-dumpable (the RUN may not read mab's
 // memory), reaps every process of the namespace, and when the command ends writes the
 // command's wait status (an int) to `result_fd` and exits. Allocates nothing: it runs
-// right after clone() in a copy of a multi-threaded process. A failed fork writes to
+// right after clone() in a copy of a multi-threaded process, and forks with a raw clone
+// system call (no atfork handlers, no malloc or stdio locks). A failed fork writes to
 // `status_fd` and exits 127, like any failed setup step.
 void fork_command_below_init(int status_fd, int result_fd, const OwnStrings& hide);
 

@@ -29,7 +29,8 @@ void child_fail_text(const ChildContext& c, const char* a, const char* b, const 
 void child_fail(const ChildContext& c, const char* step, const char* path) {
     char buf[1024];
     int err = errno;
-    std::snprintf(buf, sizeof buf, "%s %s: %s", step, path, std::strerror(err));
+    const char* text = ::strerrordesc_np(err);  // strerror may translate: locks, allocations
+    std::snprintf(buf, sizeof buf, "%s %s: %s", step, path, text != nullptr ? text : "unknown error");
     ssize_t ignored = ::write(c.status_fd, buf, std::strlen(buf));
     (void)ignored;
     ::_exit(127);

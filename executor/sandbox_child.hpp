@@ -1,7 +1,9 @@
 // What the RUN's first process (the sandbox child) needs between clone() and exec, and
 // the small helpers its setup steps share. The child runs in a possibly multi-threaded
 // process right after clone(): everything here is prepared by the parent, and the
-// child allocates nothing and only makes system calls.
+// child allocates nothing and only makes system calls, plus snprintf into stack buffers
+// for error messages (%s and %d only: glibc formats those into a string without a lock
+// or an allocation) with strerrordesc_np (strerror may translate: locks, allocations).
 #pragma once
 
 #include <linux/filter.h>

@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "base/error.hpp"
 #include "base/user_namespace_probe.hpp"
@@ -151,9 +153,18 @@ void mount_overlay(const std::vector<std::string>& lowers, const std::optional<s
     }
 }
 
+// The solver runs steps in parallel, and a RUN's sandbox child starts as a clone() of
+// mab with a copy of every descriptor its other threads hold (say, a directory of this
+// snapshot that a COPY is writing). It drops them when it execs, a few milliseconds
+// later; until then the mount is busy. So EBUSY is waited out, for at most ~5 s.
+constexpr int k_busy_retries = 500;
+constexpr std::chrono::milliseconds k_busy_pause{10};
+
 void unmount_path(const fs::path& p) {
-    if (::umount2(p.c_str(), UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT) {
-        throw_errno("umount", p.string());
+    for (int attempt = 0;; ++attempt) {
+        if (::umount2(p.c_str(), UMOUNT_NOFOLLOW) == 0 || errno == EINVAL || errno == ENOENT) return;
+        if (errno != EBUSY || attempt == k_busy_retries) throw_errno("umount", p.string());
+        std::this_thread::sleep_for(k_busy_pause);
     }
 }
 

@@ -58,6 +58,10 @@ bool makes_cache_records(const graph::Op& op) {
 
 } // namespace
 
+bool Runner::cancelled(const std::atomic<bool>& stopping) const {
+    return stopping || (m_config.cancelled && m_config.cancelled());
+}
+
 bool Runner::cache_filtered(const graph::Vertex& vertex) {
     if (m_config.no_cache_stages.empty()) return false;
     std::lock_guard lock(m_filtered_mutex);
@@ -142,20 +146,22 @@ Ref Runner::materialize(const Ref& ref) {
     return m_materialized.emplace(ref.snapshot, out).first->second;
 }
 
-Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& given_inputs, ProgressSink& progress) {
-    if (m_config.cancelled && m_config.cancelled()) throw Error(ErrorKind::cancelled, "build cancelled");
+Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& given_inputs, ProgressSink& progress,
+                const std::atomic<bool>& stopping) {
+    if (cancelled(stopping)) throw Error(ErrorKind::cancelled, "build cancelled");
     // Cache hits among the inputs get their files now, where this op reads them (a merge
     // reads only its base's; the other inputs give their layers as they are).
     std::vector<Ref> inputs = given_inputs;
     for (size_t i = 0; i < inputs.size(); ++i)
         if (inputs[i].lazy && (i == 0 || !std::holds_alternative<graph::MergeOp>(vertex.op())))
             inputs[i] = materialize(inputs[i]);
-    Ref ref = run_op(vertex, inputs, progress);
+    Ref ref = run_op(vertex, inputs, progress, stopping);
     record(vertex, ref);
     return ref;
 }
 
-Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress) {
+Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+                   const std::atomic<bool>& stopping) {
     return std::visit(
         [&](const auto& op) -> Ref {
             using T = std::decay_t<decltype(op)>;
@@ -164,7 +170,7 @@ Ref Runner::run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, 
             } else if constexpr (std::is_same_v<T, graph::ExecOp>) {
                 // Emulation first: a platform that cannot run is refused before the input
                 // is copied into a snapshot.
-                ops::ExecContext context{m_config.cancelled, {}, &m_qemu_versions, op_inputs(vertex, inputs),
+                ops::ExecContext context{[this, &stopping] { return cancelled(stopping); }, {}, &m_qemu_versions, op_inputs(vertex, inputs),
                                          &m_config.run_mounts};
                 if (m_config.prepare_platform) context.emulator = m_config.prepare_platform(op.platform);
                 // Tell the progress view where this RUN runs (its summary adds up qemu time).

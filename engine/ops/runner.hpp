@@ -12,6 +12,7 @@
 //    they are (COPY --link).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -33,6 +34,9 @@
 
 namespace mab::engine {
 
+// The solver calls Runner::run from several worker threads at once (for distinct
+// vertices), so the callbacks here must be thread-safe: the CLI's ImageSources,
+// EmulationSetup (registers qemu once, under its lock) and termination flag are.
 struct RunnerConfig {
     oci::ContentStore* store = nullptr;
     snapshotter::Snapshotter* snapshots = nullptr;
@@ -71,8 +75,10 @@ class Runner : public OpRunner {
 public:
     explicit Runner(RunnerConfig config);
 
-    Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
-            ProgressSink& progress) override;
+    // Once `stopping` (another vertex failed) or RunnerConfig::cancelled holds, a RUN
+    // is killed and an op not yet started refuses to (Error(cancelled)), as on Ctrl-C.
+    Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+            const std::atomic<bool>& stopping) override;
     bool reports_progress(const graph::Vertex& vertex) const override;
     std::optional<Ref> cached(const graph::Vertex& vertex) override;
 
@@ -86,7 +92,10 @@ public:
     Ref materialize(const Ref& ref);
 
 private:
-    Ref run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress);
+    bool cancelled(const std::atomic<bool>& stopping) const;
+
+    Ref run_op(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+               const std::atomic<bool>& stopping);
     Ref run_scratch(const graph::Vertex& vertex);
     Ref run_local(const graph::LocalSource& source) const;
     Ref run_image(const graph::Vertex& vertex, const graph::ImageSource& image, ProgressSink& progress);

@@ -1,12 +1,18 @@
 // The solver: evaluates the vertices that the requested roots need, each distinct
-// digest once, inputs before the vertex. It knows nothing about what ops do: an
-// OpRunner binds them (engine/ops), which keeps this testable with trivial ops.
+// digest once, a vertex as soon as its inputs are done, on a pool of worker threads.
+// It knows nothing about what ops do: an OpRunner binds them (engine/ops), which keeps
+// this testable with trivial ops.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "engine/graph/vertex.hpp"
@@ -18,9 +24,12 @@ namespace mab::engine {
 class OpRunner {
 public:
     virtual ~OpRunner() = default;
-    // Runs one vertex whose inputs are solved (in the vertex's input order).
-    virtual Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs,
-                    ProgressSink& progress) = 0;
+    // Runs one vertex whose inputs are solved (in the vertex's input order). Called from
+    // several worker threads at once, for distinct vertices. `stopping` turns true when
+    // another vertex of the solve failed: the run may then end early by throwing
+    // Error(cancelled) instead of finishing work nobody will use.
+    virtual Ref run(const graph::Vertex& vertex, const std::vector<Ref>& inputs, ProgressSink& progress,
+                    const std::atomic<bool>& stopping) = 0;
     // Whether the vertex is worth a progress line (sources are not).
     virtual bool reports_progress(const graph::Vertex& vertex) const = 0;
     // The vertex's result from an earlier build (the persistent cache), asked before its
@@ -30,25 +39,58 @@ public:
 
 struct SolveStats {
     int executed = 0;   // vertices run
-    int cached = 0;     // vertices answered from this solve's earlier results or the cache
+    int cached = 0;     // vertices answered from this solver's earlier results or the cache
+};
+
+struct SolveOptions {
+    // How many vertices run at once; 0: the number of cores.
+    int max_parallelism = 0;
 };
 
 class Solver {
 public:
-    Solver(OpRunner& runner, ProgressSink& progress);
+    Solver(OpRunner& runner, ProgressSink& progress, SolveOptions options = {});
+    ~Solver();  // waits for the workers (none is running a vertex once solve() returned)
+    Solver(const Solver&) = delete;
+    Solver& operator=(const Solver&) = delete;
 
-    // Solves every root; returns their refs in the same order. A failure in any vertex
-    // throws (the first error, with the vertex's source span attached if it has one).
+    // Solves every root; returns their refs in the same order. Results are kept for
+    // later calls, and calls from several threads share work: a vertex another call is
+    // running is waited for, not run again. A failure in any vertex stops starting new
+    // ones, lets the running ones end (their `stopping` flag asks them to hurry), and
+    // throws the first error, with the vertex's source span attached if it has one; every
+    // call waiting then throws it, including later ones.
     std::vector<Ref> solve(const std::vector<graph::VertexRef>& roots);
-    const SolveStats& stats() const { return m_stats; }
+    SolveStats stats() const;
+    int max_parallelism() const { return m_max_parallelism; }
 
 private:
-    const Ref& solve_vertex(const graph::VertexRef& vertex);
+    struct Node;
+
+    // The node for `vertex`, created with its inputs' nodes (and queued once they are
+    // done) if it is new. Holds m_mutex.
+    Node* request(const graph::VertexRef& vertex);
+    // Counts (and reports) a request for a vertex that another request already ran.
+    void report_cached(const Node& node);
+    void work();
+    // Runs the vertex and records its result or error; called without m_mutex.
+    void run_node(Node& node);
 
     OpRunner& m_runner;
     ProgressSink& m_progress;
-    std::map<oci::Digest, Ref> m_done;
+    const int m_max_parallelism;
+
+    mutable std::mutex m_mutex;  // guards everything below
+    std::condition_variable m_work_ready;  // workers: a vertex is queued, or shutdown
+    std::condition_variable m_node_done;   // solve(): a vertex ended
+    std::map<oci::Digest, std::unique_ptr<Node>> m_nodes;
+    std::deque<Node*> m_ready;   // inputs done, waiting for a worker
+    int m_running = 0;           // vertices running now
+    std::exception_ptr m_first_error;
+    std::atomic<bool> m_stopping{false};  // set with m_first_error; read by running vertices
+    bool m_shutdown = false;
     SolveStats m_stats;
+    std::vector<std::thread> m_workers;  // started by the first solve()
 };
 
 } // namespace mab::engine
