@@ -62,14 +62,28 @@ CacheListing list_cache(const fs::path& root) {
     return CacheListing{records.list(), content.list()};
 }
 
+// Temporary files of writers that died (SIGKILL) before they renamed them into place:
+// content/ingest/*, cache/records/.tmp-*, cache/stat/.tmp-*. Only while the cache lock
+// is held exclusive, when no other mab process can be writing one.
+void remove_dead_writers_files(const StorageRoot& storage) {
+    std::error_code ec;
+    for (const fs::directory_entry& e : fs::directory_iterator(storage.content_dir() / "ingest", ec))
+        fs::remove(e.path(), ec);
+    for (const char* dir : {"records", "stat"}) {
+        for (const fs::directory_entry& e : fs::directory_iterator(storage.cache_dir() / dir, ec))
+            if (e.path().filename().string().rfind(".tmp-", 0) == 0) fs::remove(e.path(), ec);
+    }
+}
+
 void collect_garbage_after_build(const fs::path& root, const GcConfig& config, bool quiet) {
     const GcSettings settings = gc_settings_for(config, root);
-    if (!settings.enabled) return;
     try {
         const StorageRoot storage(root);
         // Never wait: another build is running, so this one's garbage can wait too.
         const UniqueFd lock = storage.lock_cache(CacheLockMode::exclusive, false);
         if (!lock) return;
+        remove_dead_writers_files(storage);
+        if (!settings.enabled) return;
         oci::ContentStore content(storage.content_dir());
         const engine::cache::RecordStore records(storage.cache_dir() / "records", content);
         const engine::cache::PrunePlan plan =

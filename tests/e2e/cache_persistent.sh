@@ -79,8 +79,14 @@ victim=$!
 for _ in $(seq 100); do grep -q "sleep 30" "$WORK/killed.log" 2>/dev/null && break; sleep 0.1; done
 kill -KILL $victim; wait $victim 2>/dev/null || true
 sed -i 's|RUN sleep 30; cat /app.txt > /seen|RUN cat /app.txt > /seen|' "$ctx/Dockerfile"
+# What a writer killed mid-write leaves (a blob being ingested, a record's temporary)
+# goes with the next build's clean-up, once no other build can be writing.
+mkdir -p "$MAB_ROOT/content/ingest" && echo partial >"$MAB_ROOT/content/ingest/.tmp-blob-killed"
+echo '{"trunc' >"$MAB_ROOT/cache/records/.tmp-deadbeef.json-killed"
 build after-kill
 assert_eq "$(cat "$WORK/after-kill/seen")" three "the build after SIGKILL"
+[[ -z "$(ls -A "$MAB_ROOT/content/ingest")" ]] || fail "ingest leftovers: $(ls -A "$MAB_ROOT/content/ingest")"
+[[ ! -e "$MAB_ROOT/cache/records/.tmp-deadbeef.json-killed" ]] || fail "a dead writer's record temporary is left"
 [[ -z "$(ls "$MAB_ROOT/tmp")" ]] || fail "work dirs left in $MAB_ROOT/tmp: $(ls "$MAB_ROOT/tmp")"
 
 # Rootless: a non-root user's own root caches the same way.
