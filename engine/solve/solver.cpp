@@ -101,6 +101,7 @@ Solver::Node* Solver::request(const graph::VertexRef& vertex) {
     if (std::optional<Ref> hit = m_runner.cached(*vertex)) {
         node.state = Node::State::done;
         node.result = std::move(*hit);
+        report_steps_below_hit(*vertex);
         report_cached(node);
         return &node;
     }
@@ -117,6 +118,26 @@ Solver::Node* Solver::request(const graph::VertexRef& vertex) {
         m_ready.push_back(&node);
     }
     return &node;
+}
+
+void Solver::report_steps_below_hit(const graph::Vertex& hit) {
+    // As buildx shows them: every step the hit makes unnecessary is CACHED too, base
+    // first. Only shown (the counters count what the solve used), and each step once.
+    std::vector<const graph::Vertex*> order;
+    std::vector<std::pair<const graph::Vertex*, size_t>> stack{{&hit, 0}};
+    while (!stack.empty()) {
+        auto& [vertex, next] = stack.back();
+        if (next < vertex->inputs().size()) {
+            const graph::Vertex* input = vertex->inputs()[next++].get();
+            if (!m_nodes.count(input->digest()) && m_shown_below_hits.insert(input->digest()).second)
+                stack.push_back({input, 0});
+            continue;
+        }
+        if (vertex != &hit) order.push_back(vertex);
+        stack.pop_back();
+    }
+    for (const graph::Vertex* vertex : order)
+        if (m_runner.reports_progress(*vertex)) m_progress.cached({vertex->digest(), vertex->meta().description});
 }
 
 void Solver::report_cached(const Node& node) {

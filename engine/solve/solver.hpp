@@ -9,6 +9,7 @@
 #include <deque>
 #include <exception>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,6 +73,8 @@ private:
     Node* request(const graph::VertexRef& vertex);
     // Counts (and reports) a request for a vertex that another request already ran.
     void report_cached(const Node& node);
+    // Shows the steps below a persistent-cache hit as CACHED (not counted). Holds m_mutex.
+    void report_steps_below_hit(const graph::Vertex& hit);
     void work();
     // Runs the vertex and records its result or error; called without m_mutex.
     void run_node(Node& node);
@@ -84,6 +87,7 @@ private:
     std::condition_variable m_work_ready;  // workers: a vertex is queued, or shutdown
     std::condition_variable m_node_done;   // solve(): a vertex ended
     std::map<oci::Digest, std::unique_ptr<Node>> m_nodes;
+    std::set<oci::Digest> m_shown_below_hits;  // steps shown CACHED under a cache hit
     std::deque<Node*> m_ready;   // inputs done, waiting for a worker
     int m_running = 0;           // vertices running now
     std::exception_ptr m_first_error;
