@@ -70,6 +70,9 @@ public:
         : m_file(std::move(file)), m_variables(std::move(variables)) {}
 
     std::string string(const rapidjson::Value& v, const std::string& path) const {
+        // Numbers and booleans are their text, as buildx reads {"args": {"V": 2}}.
+        if (v.IsInt64()) return std::to_string(v.GetInt64());
+        if (v.IsBool()) return v.GetBool() ? "true" : "false";
         if (!v.IsString()) throw json_error(m_file, path, "expected a string");
         return interpolate(
             v.GetString(),

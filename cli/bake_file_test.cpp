@@ -50,6 +50,9 @@ TEST_CASE("bake JSON: errors name the file and the key path") {
                                       "b.json", env_of({})),
                       Contains("target.a.target: undefined variable \"TGA\" (did you mean TAG?)"));
     CHECK_THROWS_WITH(parse_bake_json("{", "b.json", env_of({})), Contains("b.json: invalid JSON"));
+    CHECK(parse_bake_json(R"({"target": {"a": {"args": {"V": 2, "F": false}}}})", "b.json", env_of({}))
+              .targets.at("a")
+              .args == std::map<std::string, std::string>{{"F", "false"}, {"V", "2"}});
 }
 
 TEST_CASE("bake: default group, inheritance and defaults") {
@@ -100,6 +103,7 @@ TEST_CASE("bake: --set overrides by pattern; lists are replaced, then added to")
     CHECK(b.targets.at("tools").no_cache == false);
     CHECK(b.targets.at("app").output == std::vector<std::string>{"type=docker,dest=x.tar"});
 
+    CHECK_FALSE(resolve_bake(d, {}, {"app.output="}).targets.at("app").output.value().size());
     CHECK_THROWS_WITH(resolve_bake(d, {}, {"app.tgas=x"}), Contains("unknown key \"tgas\" (did you mean tags?)"));
     CHECK_THROWS_WITH(resolve_bake(d, {}, {"aap.tags=x"}), Contains("no target to build matches \"aap\""));
     CHECK_THROWS_WITH(resolve_bake(d, {}, {"app"}), Contains("expected TARGET.KEY=VALUE"));

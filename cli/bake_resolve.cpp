@@ -128,7 +128,9 @@ void set_list(std::optional<std::vector<std::string>>& list, const std::vector<s
               std::set<std::string>& replaced, const std::string& key) {
     if (!append && replaced.insert(key).second) list.emplace();
     if (!list) list.emplace();
-    list->insert(list->end(), values.begin(), values.end());
+    // An empty value adds nothing: `--set app.tags=` clears the list.
+    for (const std::string& v : values)
+        if (!v.empty()) list->push_back(v);
 }
 
 void apply_set(BakeTarget& t, const SetValue& s, std::set<std::string>& replaced) {

@@ -228,6 +228,8 @@ std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, 
     // view, so they neither break the tty view nor the rawjson stream.
     registry::Settings registry_with_notices = registry;
     registry_with_notices.notice = [&progress](const std::string& line) { progress.note("WARNING: " + line); };
+    // A bake's requests carry no named contexts (bake does not read `contexts`), so the
+    // first request's are all there are.
     ImageSources images_from(first.image_contexts, registry_with_notices, store, progress);
     dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
         -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
@@ -242,9 +244,11 @@ std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, 
         const BuildRequest& r = requests[n];
         // 1. Read and parse the Dockerfile once for all platforms.
         const auto start = std::chrono::steady_clock::now();
-        const std::string name = dockerfile_display_name(r);
-        int step = progress.begin_step(internal_step(r, "load build definition from " + name));
+        std::string name = dockerfile_display_name(r);
         std::string text = read_dockerfile(r);
+        // Two bake targets' different Dockerfiles of one name: errors show each by its path.
+        if (const std::string* known = sources.find(name); known && *known != text && n > 0) name = r.dockerfile;
+        int step = progress.begin_step(internal_step(r, "load build definition from " + name));
         sources.add(name, text);
         progress.step_line(step, fmt::format("transferring dockerfile: {}B done", text.size()));
         auto parsed = dockerfile::parse(text, name);
