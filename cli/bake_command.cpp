@@ -92,7 +92,7 @@ int run_bake_command(const std::vector<std::string>& args, CommandContext& ctx) 
                    format_flag_help(k_bake_flags));
         return 0;
     }
-    const BakeDefinition definition = load_bake_files(bake_files(flags), process_environment());
+    const BakeDefinition definition = load_bake_files(bake_files(flags), process_environment(), ctx.sources);
     std::vector<std::string> sets = flags.all("set");
     // As buildx: --push and --load replace every target's output.
     if (flags.flag("push")) sets.push_back("*.output=type=registry");

@@ -389,7 +389,7 @@ std::vector<fs::path> default_bake_files(const fs::path& dir) {
     return out;
 }
 
-BakeDefinition load_bake_files(const std::vector<fs::path>& files, const EnvLookup& env) {
+BakeDefinition load_bake_files(const std::vector<fs::path>& files, const EnvLookup& env, SourceRegistry* sources) {
     BakeDefinition out;
     for (const fs::path& path : files) {
         const std::string shown = path.string();
@@ -400,6 +400,7 @@ BakeDefinition load_bake_files(const std::vector<fs::path>& files, const EnvLook
         if (!fs::is_regular_file(path, ec))
             throw Error(ErrorKind::input, fmt::format("failed to read bake file {}: no such file", shown));
         const std::string text = read_file(path);
+        if (sources) sources->add(shown, text);
         merge_definition(out, path.extension() == ".json" ? parse_bake_json(text, shown, env)
                                                           : parse_compose(text, shown, env));
     }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/error_printer.hpp"
+
 namespace mab::cli {
 
 // A target's attributes as the file (or --set) gives them; unset ones take buildx's
@@ -74,7 +76,9 @@ void merge_target(BakeTarget& into, const BakeTarget& from);
 std::vector<std::filesystem::path> default_bake_files(const std::filesystem::path& dir);
 
 // Reads and merges `files` (JSON by a .json name, HCL refused, anything else read as
-// compose). Throws Error(input) naming the file when one is missing or wrong.
-BakeDefinition load_bake_files(const std::vector<std::filesystem::path>& files, const EnvLookup& env);
+// compose). Throws Error(input) naming the file when one is missing or wrong. Each
+// file's text goes into `sources` (when given), for errors to show a compose line.
+BakeDefinition load_bake_files(const std::vector<std::filesystem::path>& files, const EnvLookup& env,
+                               SourceRegistry* sources = nullptr);
 
 } // namespace mab::cli

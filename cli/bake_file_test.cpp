@@ -189,6 +189,29 @@ TEST_CASE("bake --print: buildx's shape") {
 )");
 }
 
+TEST_CASE("bake --print: outputs and caches as objects") {
+    BakeDefinition d = parse_bake_json(
+        R"({"target": {"a": {"output": ["type=oci,dest=a.tar"], "cache-from": ["user/app:cache"],
+                             "cache-to": ["type=local,dest=c,mode=max"]}, "b": {"output": ["out"]}}})",
+        "x.json", env_of({}));
+    const std::string printed = bake_print_json(resolve_bake(d, {}, {}));
+    CHECK_THAT(printed, Contains(R"("output": [
+        {
+          "type": "oci",
+          "dest": "a.tar"
+        }
+      ])"));
+    CHECK_THAT(printed, Contains(R"("cache-from": [
+        {
+          "type": "registry",
+          "ref": "user/app:cache"
+        }
+      ])"));
+    CHECK_THAT(printed, Contains(R"("mode": "max")"));
+    CHECK_THAT(printed, Contains(R"("type": "local",
+          "dest": "out")"));
+}
+
 TEST_CASE("bake targets become mab build requests") {
     BakeDefinition d = parse_bake_json(k_bake_json, "docker-bake.json", env_of({}));
     ResolvedBake b = resolve_bake(d, {}, {});

@@ -11,6 +11,7 @@
 
 #include "base/error.hpp"
 #include "base/suggest.hpp"
+#include "cli/output_flag.hpp"
 
 namespace mab::cli {
 
@@ -158,6 +159,35 @@ void write_strings(rapidjson::PrettyWriter<rapidjson::StringBuffer>& w, const ch
     w.EndArray();
 }
 
+// An output or cache entry as newer buildx prints it: its CSV fields as an object, a
+// bare value by buildx's shorthand (an output path is a local directory, "-" a tar on
+// stdout; a cache entry is a registry reference).
+void write_entries(rapidjson::PrettyWriter<rapidjson::StringBuffer>& w, const char* key,
+                   const std::optional<std::vector<std::string>>& values, bool output) {
+    if (!values) return;
+    w.Key(key);
+    w.StartArray();
+    for (const std::string& v : *values) {
+        std::vector<std::pair<std::string, std::string>> fields;
+        if (v.find('=') == std::string::npos) {
+            if (output) fields = {{"type", v == "-" ? "tar" : "local"}, {"dest", v}};
+            else fields = {{"type", "registry"}, {"ref", v}};
+        } else {
+            for (const std::string& field : split_csv(v)) {
+                const size_t eq = field.find('=');
+                fields.emplace_back(field.substr(0, eq), eq == std::string::npos ? "" : field.substr(eq + 1));
+            }
+        }
+        w.StartObject();
+        for (const auto& [k, value] : fields) {
+            w.Key(k);
+            w.String(value);
+        }
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
 void write_map(rapidjson::PrettyWriter<rapidjson::StringBuffer>& w, const char* key,
                const std::map<std::string, std::string>& values) {
     if (values.empty()) return;
@@ -242,14 +272,14 @@ std::string bake_print_json(const ResolvedBake& bake) {
         write_map(w, "args", t.args);
         write_map(w, "labels", t.labels);
         write_strings(w, "tags", t.tags);
-        write_strings(w, "cache-from", t.cache_from);
-        write_strings(w, "cache-to", t.cache_to);
+        write_entries(w, "cache-from", t.cache_from, false);
+        write_entries(w, "cache-to", t.cache_to, false);
         if (t.target) {
             w.Key("target");
             w.String(*t.target);
         }
         write_strings(w, "platforms", t.platforms);
-        write_strings(w, "output", t.output);
+        write_entries(w, "output", t.output, true);
         if (t.pull) {
             w.Key("pull");
             w.Bool(*t.pull);
