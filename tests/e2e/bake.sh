@@ -3,7 +3,8 @@
 # built as one solve, so the base stage's steps run once for all three; each service's
 # image is right; a docker-bake.json with groups, inherits and variables (the
 # environment overriding a default), --print, --set, the refusal of HCL and a
-# suggestion for a mistyped target.
+# suggestion for a mistyped target; one Dockerfile in two context directories baked
+# together reads each its own files.
 source "$(dirname "$0")/lib.sh"
 need jq skopeo umoci
 [[ -x /bin/busybox ]] || skip "/bin/busybox (Debian busybox-static) is not installed"
@@ -105,7 +106,9 @@ cat >"$json/docker-bake.json" <<'JSON'
   "target": {
     "common": {"target": "worker", "platforms": ["linux/amd64"], "args": {"ROLE": "${ROLE}"}},
     "w1": {"inherits": ["common"], "output": ["type=local,dest=${OUT}/w1"]},
-    "w2": {"inherits": ["common"], "args": {"ROLE": "second-${ROLE}"}, "output": ["type=local,dest=${OUT}/w2"]}
+    "w2": {"inherits": ["common"], "args": {"ROLE": "second-${ROLE}"}, "output": ["type=local,dest=${OUT}/w2"]},
+    "note-here": {"dockerfile": "note.Dockerfile", "output": ["type=local,dest=${OUT}/note-here"]},
+    "note-other": {"context": "other", "dockerfile": "note.Dockerfile", "output": ["type=local,dest=${OUT}/note-other"]}
   }
 }
 JSON
@@ -123,6 +126,15 @@ assert_eq "$(cat out/w1/role)" "built" "w1 built with the variable"
 assert_eq "$(cat out/w2/role)" "second-built" "w2 built with its own args"
 # Another context directory: the base stage runs again, once for both targets.
 assert_eq "$(jq -r '."mab.vertices.executed"' "$WORK/json.json")" "$((single + 1))" "w1 and w2 share the base"
+
+# The same Dockerfile in two context directories, in one solve: each reads its own.
+mkdir -p other
+printf 'FROM scratch\nCOPY note.txt /note.txt\n' | tee note.Dockerfile >other/note.Dockerfile
+echo here >note.txt
+echo other >other/note.txt
+mab bake note-here note-other
+assert_eq "$(cat out/note-here/note.txt)" "here" "the first context's file"
+assert_eq "$(cat out/note-other/note.txt)" "other" "the second context's file"
 
 # HCL: refused with what is read, from -f and from the default lookup.
 echo 'target "a" {}' >"$WORK/x.hcl"
