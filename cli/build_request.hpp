@@ -88,8 +88,8 @@ BuildOutcome run_build(const BuildRequest& request, const std::filesystem::path&
 // their roots are solved by ONE engine::Solver (a vertex several requests share, such as
 // a common base stage, runs once), then each request's output is exported in order. The
 // requests share one runner, so the first request's progress mode and snapshotter apply
-// to all, they must need the same layer settings, and a no-cache request rebuilds work
-// the others share. The solve counters (executed, cached) are the whole solve's.
+// to all, those with an output must need the same layer settings, and a no-cache
+// request rebuilds work the others share. The solve counters (executed, cached) are the whole solve's.
 std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, const std::filesystem::path& root,
                                      const registry::Settings& registry, SourceRegistry& sources);
 

@@ -212,13 +212,17 @@ std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, 
         if (!fs::is_directory(r.context, ec))
             throw Error(ErrorKind::usage,
                         fmt::format("unable to prepare context: path \"{}\" not found", r.context.string()));
-    // The requests share one runner, so they share its layer settings.
+    // The requests share one runner, so they share its layer settings: those of the
+    // requests with an output (one without keeps nothing, so any settings do).
+    auto with_output =
+        std::find_if(requests.begin(), requests.end(), [](const BuildRequest& r) { return r.output.has_value(); });
+    const BuildRequest& layers_from = with_output == requests.end() ? first : *with_output;
     for (const BuildRequest& r : requests)
-        if (!same_layer_options(layer_options_for(r), layer_options_for(first)))
+        if (r.output && !same_layer_options(layer_options_for(r), layer_options_for(layers_from)))
             throw Error(ErrorKind::usage,
                         fmt::format("targets \"{}\" and \"{}\" need different layer settings (compression, media "
                                     "types or SOURCE_DATE_EPOCH), which one solve cannot give",
-                                    first.name, r.name))
+                                    layers_from.name, r.name))
                 .with_hint("use the same output type and compression for these targets, or bake them separately");
 
     // Base images: named contexts (local OCI layouts, docker-image://) and registries.
@@ -286,7 +290,7 @@ std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, 
     engine::RunnerConfig runner_config;
     runner_config.store = &store;
     runner_config.snapshots = snapshots.snapshotter.get();
-    runner_config.layer_options = layer_options_for(first);
+    runner_config.layer_options = layer_options_for(layers_from);
     runner_config.local_sources = locals.directories;
     runner_config.exclude_origins = locals.ignore_files;
     runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,

@@ -84,6 +84,14 @@ assert_eq "${base_ids[2]}" "${base_ids[0]}" "worker and web share the one base R
 names=$(tar -xOf "$WORK/web.tar" index.json | jq -r '[.manifests[].annotations // {} | .[]] | join(" ")')
 [[ "$names" == *example/web:1* ]] || fail "web.tar does not name example/web:1: $names"
 
+# Targets whose outputs need different layers (docker's media types, OCI's) cannot
+# share one solve; a target without an output does not care.
+mab_fails bake --set web.output=type=docker,dest="$WORK/web-docker.tar" --set api.output=type=oci,dest="$WORK/x.tar"
+assert_output_contains 'targets "api" and "web" need different layer settings'
+mab bake --set web.output=type=docker,dest="$WORK/web-docker.tar"
+assert_output_contains 'No output specified for target "api"'
+[[ -s "$WORK/web-docker.tar" ]] || fail "no docker archive for web"
+
 # --print: the compose file as buildx prints it; db has no build and is no target.
 mab bake --print
 jq -e '.group.default.targets == ["api", "web", "worker"]' "$WORK/last.out" >/dev/null ||
