@@ -37,15 +37,7 @@ int run_build_command(const std::vector<std::string>& args, CommandContext& ctx)
     std::optional<OutsideRunner> outside;
     std::optional<LoadPlan> load;
     if (request->load) {
-        load = plan_load(request->platforms, request->tags,
-                         ctx.global.root / "tmp" / fmt::format("load-{}.tar", ::getpid()));
-        request->output = load_output(*load);
-        request->output->source_date_epoch = request->source_date_epoch;
-        // One docker archive per platform for podman (its oci-archive transport gives every
-        // platform of a nested index one image ID), each without tags: the list gets them.
-        request->export_each_platform = request->platforms.size() > 1;
-        if (request->platforms.size() == 1) request->output->names = request->tags;
-        exporter::check_output(*request->output);
+        load = prepare_load(*request, ctx.global.root / "tmp" / fmt::format("load-{}.tar", ::getpid()));
         outside.emplace();
     }
     // Before any thread starts: unshare(CLONE_NEWUSER) refuses multi-threaded callers.

@@ -32,6 +32,7 @@ struct ImageContext {
 };
 
 struct BuildRequest {
+    std::string name;  // mab bake: the target's name, for progress lines and messages; empty for mab build
     std::filesystem::path context;
     std::string dockerfile;                     // path, or "-" for stdin
     std::vector<oci::Platform> platforms;       // never empty
@@ -88,5 +89,14 @@ std::string dockerfile_display_name(const BuildRequest& request);
 // `registry` serves pulls and pushes.
 BuildOutcome run_build(const BuildRequest& request, const std::filesystem::path& root,
                        const registry::Settings& registry, SourceRegistry& sources);
+
+// Several builds as one request (mab bake): each is read and lowered per platform, all
+// their roots are solved by ONE engine::Solver (a vertex several requests share, such as
+// a common base stage, runs once), then each request's output is exported in order. The
+// requests share one runner, so the first request's progress mode and snapshotter apply
+// to all, those with an output must need the same layer settings, and a no-cache
+// request rebuilds work the others share. The solve counters (executed, cached) are the whole solve's.
+std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, const std::filesystem::path& root,
+                                     const registry::Settings& registry, SourceRegistry& sources);
 
 } // namespace mab::cli

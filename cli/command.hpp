@@ -32,6 +32,7 @@ struct Command {
 const std::vector<Command>& command_table();
 
 int run_build_command(const std::vector<std::string>& args, CommandContext& ctx);
+int run_bake_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_binfmt_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_login_command(const std::vector<std::string>& args, CommandContext& ctx);
 int run_logout_command(const std::vector<std::string>& args, CommandContext& ctx);

@@ -9,6 +9,7 @@ namespace mab::cli {
 const std::vector<Command>& command_table() {
     static const std::vector<Command> k_commands{
         {"build", "Build images from a Dockerfile, for one or several platforms", run_build_command},
+        {"bake", "Build several targets from a bake or compose file as one solve", run_bake_command},
         {"imagetools", "Inspect images in registries, and merge them into multi-platform images", run_imagetools_command},
         {"manifest", "Manage manifest lists (docker manifest's workflow)", run_manifest_command},
         {"login", "Log in to a registry", run_login_command},

@@ -77,6 +77,18 @@ exporter::OutputSpec load_output(const LoadPlan& plan) {
     return spec;
 }
 
+LoadPlan prepare_load(BuildRequest& request, const fs::path& archive) {
+    LoadPlan plan = plan_load(request.platforms, request.tags, archive);
+    request.output = load_output(plan);
+    request.output->source_date_epoch = request.source_date_epoch;
+    // One docker archive per platform for podman (its oci-archive transport gives every
+    // platform of a nested index one image ID), each without tags: the list gets them.
+    request.export_each_platform = request.platforms.size() > 1;
+    if (request.platforms.size() == 1) request.output->names = request.tags;
+    exporter::check_output(*request.output);
+    return plan;
+}
+
 std::string load_result(const LoadPlan& plan, const std::vector<oci::Platform>& platforms,
                         const std::vector<std::string>& tags, OutsideRunner& outside) {
     std::vector<fs::path> archives;

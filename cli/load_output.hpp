@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/build_request.hpp"
 #include "cli/outside_runner.hpp"
 #include "exporter/exporter.hpp"
 #include "oci/platform.hpp"
@@ -32,6 +33,10 @@ LoadPlan plan_load(const std::vector<oci::Platform>& platforms, const std::vecto
 // The output the build writes for the plan: a docker archive (one per platform, named
 // ARCHIVE-0, ARCHIVE-1…, when there are several: BuildRequest::export_each_platform).
 exporter::OutputSpec load_output(const LoadPlan& plan);
+
+// --load for one build: plan_load for its platforms and tags, and its output set to
+// the archive (of each platform when there are several). Call it outside the namespace.
+LoadPlan prepare_load(BuildRequest& request, const std::filesystem::path& archive);
 
 // Loads the archive through `outside` and removes it; returns the CLI's own report
 // ("Loaded image: …" lines).

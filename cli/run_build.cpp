@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -68,128 +69,90 @@ std::string dockerfile_display_name(const BuildRequest& r) {
     return r.dockerfile == "-" ? "Dockerfile" : fs::path(r.dockerfile).filename().string();
 }
 
-BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const registry::Settings& registry,
-                       SourceRegistry& sources) {
-    ProgressPrinter progress(stderr, resolve_progress_mode(r.progress, ::fileno(stderr)));
-    std::error_code ec;
-    if (!fs::is_directory(r.context, ec))
-        throw Error(ErrorKind::usage, fmt::format("unable to prepare context: path \"{}\" not found", r.context.string()));
+namespace {
 
-    // 1. Read and parse the Dockerfile once for all platforms.
-    const auto start = std::chrono::steady_clock::now();
-    const std::string name = dockerfile_display_name(r);
-    int step = progress.begin_step("[internal] load build definition from " + name);
-    std::string text = read_dockerfile(r);
-    sources.add(name, text);
-    progress.step_line(step, fmt::format("transferring dockerfile: {}B done", text.size()));
-    auto parsed = dockerfile::parse(text, name);
-    progress.end_step(step, seconds_since(start));
+bool same_layer_options(const snapshotter::LayerOptions& a, const snapshotter::LayerOptions& b) {
+    return a.compression == b.compression && a.compression_level == b.compression_level &&
+           a.oci_media_types == b.oci_media_types && a.source_date_epoch == b.source_date_epoch;
+}
 
-    // Base images: named contexts (local OCI layouts, docker-image://) and registries.
-    StorageRoot storage(root);
-    // Held until the build ends: prune and garbage collection remove nothing meanwhile.
-    UniqueFd cache_lock = storage.lock_cache(CacheLockMode::shared, false);
-    if (!cache_lock) {
-        progress.note("waiting for mab prune or a garbage collection on " + root.string() + " to finish");
-        cache_lock = storage.lock_cache(CacheLockMode::shared, true);
-    }
-    oci::ContentStore store(storage.content_dir());
-    // Registry notices (plain-HTTP fallback, mirror trouble) go through the progress
-    // view, so they neither break the tty view nor the rawjson stream.
-    registry::Settings registry_with_notices = registry;
-    registry_with_notices.notice = [&progress](const std::string& line) { progress.note("WARNING: " + line); };
-    ImageSources images_from(r.image_contexts, registry_with_notices, store, progress);
-    dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
-        -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
-
-    // Local directories (the context, named ones) and their .dockerignore patterns.
-    const LocalContexts locals = load_local_contexts(r);
-
-    // 2. Lower once per target platform; equal ops across platforms share vertices.
-    std::vector<dockerfile::LoweredImage> lowered;
+// One request read, parsed and lowered: an image per platform and the roots to solve.
+struct LoweredRequest {
+    std::vector<dockerfile::LoweredImage> images;
     std::vector<engine::graph::VertexRef> roots;
-    for (const oci::Platform& platform : r.platforms) {
-        dockerfile::LowerRequest lower_request{r.build_args, r.target, platform, oci::Platform::host(),
-                                               r.labels, r.source_date_epoch, r.platforms.size() > 1,
-                                               resolve_image};
-        lower_request.context_excludes = locals.context_excludes;
-        lower_request.named_contexts = locals.named;
-        lower_request.allow_insecure = r.allow_insecure;
-        lowered.push_back(dockerfile::lower(*parsed, lower_request));
-        roots.push_back(lowered.back().rootfs.vertex());
-    }
-    for (const std::string& warning : lowered.front().warnings) progress.note("WARNING: " + warning);
+};
 
-    // 3. Solve every platform's graph in one solver, so shared work runs once.
-    BuildDir work = storage.make_build_dir();
-    snapshotter::OpenedSnapshotter snapshots =
-        snapshotter::open_snapshotter(r.snapshotter.value_or(snapshotter::SnapshotterChoice::automatic),
-                                      work.path() / "snapshots");
-    if (!snapshots.fallback_reason.empty()) {
-        progress.note(fmt::format("WARNING: overlay mounts do not work here ({}): every step copies its input "
-                                  "(native snapshotter); set \"snapshotter: native\" in {} to silence this",
-                                  snapshots.fallback_reason, config_file_path().string()));
+// The local directories of all requests for one runner. Each distinct build context
+// directory is its own local source: the first keeps the name "context", the next
+// ones are "context-2", "context-3"… (the name is in the vertex digest, so two targets
+// with different contexts never share a context vertex).
+struct RequestLocals {
+    std::vector<LocalContexts> per_request;
+    std::vector<std::string> context_names;  // per request
+    std::map<std::string, fs::path> directories;
+    std::map<std::string, std::string> ignore_files;
+};
+
+RequestLocals load_all_local_contexts(const std::vector<BuildRequest>& requests) {
+    RequestLocals out;
+    std::map<fs::path, std::string> name_of_context;
+    for (const BuildRequest& r : requests) {
+        LocalContexts locals = load_local_contexts(r);
+        const fs::path dir = locals.directories.at("context");
+        auto [it, added] = name_of_context.emplace(
+            dir, name_of_context.empty() ? "context" : fmt::format("context-{}", name_of_context.size() + 1));
+        out.context_names.push_back(it->second);
+        for (const auto& [name, directory] : locals.directories) {
+            const std::string source = name == "context" ? it->second : name;
+            auto [known, fresh] = out.directories.emplace(source, directory);
+            if (!fresh && known->second != directory)
+                throw Error(ErrorKind::usage, fmt::format("build context \"{}\" names two directories ({} and {}) "
+                                                          "in one bake", name, known->second.string(),
+                                                          directory.string()));
+        }
+        for (const auto& [name, file] : locals.ignore_files)
+            out.ignore_files.emplace(name == "context" ? it->second : name, file);
+        out.per_request.push_back(std::move(locals));
     }
-    engine::RunnerConfig runner_config;
-    runner_config.store = &store;
-    runner_config.snapshots = snapshots.snapshotter.get();
-    runner_config.layer_options = layer_options_for(r);
-    runner_config.local_sources = locals.directories;
-    runner_config.exclude_origins = locals.ignore_files;
-    runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,
-                                                     const std::vector<oci::Descriptor>& blobs,
-                                                     const registry::BlobProgress& on_bytes) {
-        images_from.fetch(manifest, blobs, on_bytes);
-    };
-    EmulationSetup emulation(r.platforms, work.path() / "binfmt");
-    runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
-    runner_config.cancelled = [] { return termination_requested(); };
-    // The persistent cache: records of earlier builds on this root, keyed by content.
-    engine::cache::RecordStore records(storage.cache_dir() / "records", store);
-    engine::ops::CacheKeys cache_keys(locals.directories, runner_config.layer_options, storage.cache_dir() / "stat");
-    runner_config.records = &records;
-    runner_config.cache_keys = &cache_keys;
-    runner_config.use_cache = !r.no_cache;
-    runner_config.no_cache_stages.insert(r.no_cache_filter.begin(), r.no_cache_filter.end());
-    runner_config.run_mounts.cache_root = storage.cache_mounts_dir();
-    runner_config.run_mounts.scratch_dir = work.path();
-    runner_config.run_mounts.secrets = r.secrets;
-    runner_config.run_mounts.ssh_sockets = r.ssh_sockets;
-    engine::Runner runner(runner_config);
-    CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
-    if (!r.no_cache) import_caches(r.cache_from, roots, cache_exchange);
-    engine::Solver solver(runner, progress, engine::SolveOptions{r.max_parallelism.value_or(0)});
-    std::vector<engine::Ref> refs = solver.solve(roots);
-    cache_keys.save();
-    export_caches(r.cache_to, roots, cache_exchange);
+    return out;
+}
+
+struct ExportContext {
+    engine::Runner& runner;
+    oci::ContentStore& store;
+    ImageSources& images_from;
+    CacheExchange& cache_exchange;
+    ProgressPrinter& progress;
+};
+
+// A request's images from its solved roots (`refs`, one per platform), then its output.
+BuildOutcome export_request(const BuildRequest& r, const LoweredRequest& lowered, std::vector<engine::Ref> refs,
+                            const ExportContext& c) {
+    ProgressPrinter& progress = c.progress;
     // Outputs of files need them on disk; image outputs need only the layers.
     if (r.output && (r.output->type == exporter::OutputType::local || r.output->type == exporter::OutputType::tar))
-        for (engine::Ref& ref : refs) ref = runner.materialize(ref);
+        for (engine::Ref& ref : refs) ref = c.runner.materialize(ref);
 
     BuildOutcome outcome;
-    outcome.snapshotter = snapshots.snapshotter->name();
-    const engine::SolveStats stats = solver.stats();
-    outcome.executed = stats.executed;
-    outcome.cached = stats.cached;
-
-    // 4. Images from results, then the output.
     exporter::ImageSet images;
     for (size_t i = 0; i < refs.size(); ++i) {
-        images.images.push_back(image_from_result(lowered[i], refs[i], r.source_date_epoch));
-        images.images.back().manifest_annotations = inline_cache_annotations(r.cache_to, roots[i], cache_exchange);
+        images.images.push_back(image_from_result(lowered.images[i], refs[i], r.source_date_epoch));
+        images.images.back().manifest_annotations =
+            inline_cache_annotations(r.cache_to, lowered.roots[i], c.cache_exchange);
     }
 
     if (!r.output) {
-        progress.note("WARNING: No output specified. The build result is discarded; use -o type=oci,dest=out.tar "
-                      "(or type=docker, local, tar) to keep it");
-        progress.finish(false);
+        progress.note(fmt::format("WARNING: No output specified{}. The build result is discarded; use -o "
+                                  "type=oci,dest=out.tar (or type=docker, local, tar) to keep it",
+                                  r.name.empty() ? "" : fmt::format(" for target \"{}\"", r.name)));
         return outcome;
     }
     const auto export_start = std::chrono::steady_clock::now();
-    step = progress.begin_step(output_description(r.output->type));
+    const std::string description = output_description(r.output->type);
+    int step = progress.begin_step(r.name.empty() ? description : fmt::format("[{}] {}", r.name, description));
     exporter::ExportEnvironment environment;
     // The client that pulled the base images: it knows where their blobs are, for mounts.
-    environment.registry = r.output->push ? &images_from.client() : nullptr;
+    environment.registry = r.output->push ? &c.images_from.client() : nullptr;
     environment.progress = [&progress, step](const std::string& line) { progress.step_line(step, line); };
     environment.blob_progress = [&progress, step](const oci::Descriptor& blob, uint64_t done) {
         progress.step_transfer(step, {blob.digest.str(), done, static_cast<uint64_t>(blob.size)});
@@ -202,11 +165,11 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
                 exporter::OutputSpec one = *r.output;
                 one.dest = fmt::format("{}-{}", r.output->dest, i);
                 exporter::ImageSet single{{images.images[i]}};
-                exporter::ExportResult part = exporter::export_images(single, one, store, environment);
+                exporter::ExportResult part = exporter::export_images(single, one, c.store, environment);
                 if (i == 0) result = part;
             }
         } else {
-            result = exporter::export_images(images, *r.output, store, environment);
+            result = exporter::export_images(images, *r.output, c.store, environment);
         }
     } catch (const std::exception& e) {
         progress.fail_step(step, seconds_since(export_start), e.what());
@@ -224,8 +187,173 @@ BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const regist
                                                  result.root.digest.str()));
     }
     progress.end_step(step, seconds_since(export_start));
-    progress.finish(false);
     return outcome;
+}
+
+// The progress name of a request's own steps: "[NAME internal] …" in a bake, as buildx.
+std::string internal_step(const BuildRequest& r, const std::string& what) {
+    return r.name.empty() ? "[internal] " + what : fmt::format("[{} internal] {}", r.name, what);
+}
+
+} // namespace
+
+BuildOutcome run_build(const BuildRequest& r, const fs::path& root, const registry::Settings& registry,
+                       SourceRegistry& sources) {
+    return run_builds({r}, root, registry, sources).front();
+}
+
+std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, const fs::path& root,
+                                     const registry::Settings& registry, SourceRegistry& sources) {
+    if (requests.empty()) return {};
+    const BuildRequest& first = requests.front();
+    ProgressPrinter progress(stderr, resolve_progress_mode(first.progress, ::fileno(stderr)));
+    std::error_code ec;
+    for (const BuildRequest& r : requests)
+        if (!fs::is_directory(r.context, ec))
+            throw Error(ErrorKind::usage,
+                        fmt::format("unable to prepare context: path \"{}\" not found", r.context.string()));
+    // The requests share one runner, so they share its layer settings: those of the
+    // requests with an output (one without keeps nothing, so any settings do).
+    auto with_output =
+        std::find_if(requests.begin(), requests.end(), [](const BuildRequest& r) { return r.output.has_value(); });
+    const BuildRequest& layers_from = with_output == requests.end() ? first : *with_output;
+    for (const BuildRequest& r : requests)
+        if (r.output && !same_layer_options(layer_options_for(r), layer_options_for(layers_from)))
+            throw Error(ErrorKind::usage,
+                        fmt::format("targets \"{}\" and \"{}\" need different layer settings (compression, media "
+                                    "types or SOURCE_DATE_EPOCH), which one solve cannot give",
+                                    layers_from.name, r.name))
+                .with_hint("use the same output type and compression for these targets, or bake them separately");
+
+    // Base images: named contexts (local OCI layouts, docker-image://) and registries.
+    StorageRoot storage(root);
+    // Held until the build ends: prune and garbage collection remove nothing meanwhile.
+    UniqueFd cache_lock = storage.lock_cache(CacheLockMode::shared, false);
+    if (!cache_lock) {
+        progress.note("waiting for mab prune or a garbage collection on " + root.string() + " to finish");
+        cache_lock = storage.lock_cache(CacheLockMode::shared, true);
+    }
+    oci::ContentStore store(storage.content_dir());
+    // Registry notices (plain-HTTP fallback, mirror trouble) go through the progress
+    // view, so they neither break the tty view nor the rawjson stream.
+    registry::Settings registry_with_notices = registry;
+    registry_with_notices.notice = [&progress](const std::string& line) { progress.note("WARNING: " + line); };
+    // A bake's requests carry no named contexts (bake does not read `contexts`), so the
+    // first request's are all there are.
+    ImageSources images_from(first.image_contexts, registry_with_notices, store, progress);
+    dockerfile::ImageResolver resolve_image = [&](const std::string& base, const oci::Platform& platform)
+        -> std::optional<oci::ResolvedImage> { return images_from.resolve(base, platform); };
+
+    // Local directories (the contexts, named ones) and their .dockerignore patterns.
+    const RequestLocals locals = load_all_local_contexts(requests);
+
+    std::vector<LoweredRequest> lowered_requests;
+    std::vector<engine::graph::VertexRef> all_roots;
+    std::vector<oci::Platform> all_platforms;
+    for (size_t n = 0; n < requests.size(); ++n) {
+        const BuildRequest& r = requests[n];
+        // 1. Read and parse the Dockerfile once for all platforms.
+        const auto start = std::chrono::steady_clock::now();
+        std::string name = dockerfile_display_name(r);
+        std::string text = read_dockerfile(r);
+        // Two bake targets' different Dockerfiles of one name: errors show each by its path.
+        if (const std::string* known = sources.find(name); known && *known != text && n > 0) name = r.dockerfile;
+        int step = progress.begin_step(internal_step(r, "load build definition from " + name));
+        sources.add(name, text);
+        progress.step_line(step, fmt::format("transferring dockerfile: {}B done", text.size()));
+        auto parsed = dockerfile::parse(text, name);
+        progress.end_step(step, seconds_since(start));
+
+        // 2. Lower once per target platform; equal ops across platforms share vertices.
+        LoweredRequest& lowered = lowered_requests.emplace_back();
+        for (const oci::Platform& platform : r.platforms) {
+            dockerfile::LowerRequest lower_request{r.build_args, r.target, platform, oci::Platform::host(),
+                                                   r.labels, r.source_date_epoch, r.platforms.size() > 1,
+                                                   resolve_image};
+            lower_request.context_excludes = locals.per_request[n].context_excludes;
+            lower_request.context_source = locals.context_names[n];
+            lower_request.named_contexts = locals.per_request[n].named;
+            lower_request.allow_insecure = r.allow_insecure;
+            lowered.images.push_back(dockerfile::lower(*parsed, lower_request));
+            lowered.roots.push_back(lowered.images.back().rootfs.vertex());
+            all_roots.push_back(lowered.roots.back());
+            if (std::find(all_platforms.begin(), all_platforms.end(), platform) == all_platforms.end())
+                all_platforms.push_back(platform);
+        }
+        for (const std::string& warning : lowered.images.front().warnings) progress.note("WARNING: " + warning);
+    }
+
+    // 3. Solve every request's and platform's graph in one solver, so shared work runs once.
+    BuildDir work = storage.make_build_dir();
+    snapshotter::OpenedSnapshotter snapshots =
+        snapshotter::open_snapshotter(first.snapshotter.value_or(snapshotter::SnapshotterChoice::automatic),
+                                      work.path() / "snapshots");
+    if (!snapshots.fallback_reason.empty()) {
+        progress.note(fmt::format("WARNING: overlay mounts do not work here ({}): every step copies its input "
+                                  "(native snapshotter); set \"snapshotter: native\" in {} to silence this",
+                                  snapshots.fallback_reason, config_file_path().string()));
+    }
+    engine::RunnerConfig runner_config;
+    runner_config.store = &store;
+    runner_config.snapshots = snapshots.snapshotter.get();
+    runner_config.layer_options = layer_options_for(layers_from);
+    runner_config.local_sources = locals.directories;
+    runner_config.exclude_origins = locals.ignore_files;
+    runner_config.fetch_image_blobs = [&images_from](const oci::Digest& manifest,
+                                                     const std::vector<oci::Descriptor>& blobs,
+                                                     const registry::BlobProgress& on_bytes) {
+        images_from.fetch(manifest, blobs, on_bytes);
+    };
+    EmulationSetup emulation(all_platforms, work.path() / "binfmt");
+    runner_config.prepare_platform = [&emulation](const oci::Platform& p) { return emulation.prepare(p); };
+    runner_config.cancelled = [] { return termination_requested(); };
+    // The persistent cache: records of earlier builds on this root, keyed by content.
+    engine::cache::RecordStore records(storage.cache_dir() / "records", store);
+    engine::ops::CacheKeys cache_keys(locals.directories, runner_config.layer_options, storage.cache_dir() / "stat");
+    runner_config.records = &records;
+    runner_config.cache_keys = &cache_keys;
+    // A vertex shared by several requests runs once: when one request asks for no
+    // cache, the shared work is rebuilt for all of them.
+    const bool no_cache = std::any_of(requests.begin(), requests.end(), [](const BuildRequest& r) { return r.no_cache; });
+    runner_config.use_cache = !no_cache;
+    for (const BuildRequest& r : requests)
+        runner_config.no_cache_stages.insert(r.no_cache_filter.begin(), r.no_cache_filter.end());
+    runner_config.run_mounts.cache_root = storage.cache_mounts_dir();
+    runner_config.run_mounts.scratch_dir = work.path();
+    for (const BuildRequest& r : requests) {
+        runner_config.run_mounts.secrets.insert(r.secrets.begin(), r.secrets.end());
+        runner_config.run_mounts.ssh_sockets.insert(r.ssh_sockets.begin(), r.ssh_sockets.end());
+    }
+    engine::Runner runner(runner_config);
+    CacheExchange cache_exchange{runner, records, store, images_from.client(), progress};
+    if (!no_cache)
+        for (size_t n = 0; n < requests.size(); ++n)
+            import_caches(requests[n].cache_from, lowered_requests[n].roots, cache_exchange);
+    // One solve for every request: the first request's --max-parallelism bounds it.
+    engine::Solver solver(runner, progress, engine::SolveOptions{requests.front().max_parallelism.value_or(0)});
+    std::vector<engine::Ref> all_refs = solver.solve(all_roots);
+    cache_keys.save();
+    for (size_t n = 0; n < requests.size(); ++n)
+        export_caches(requests[n].cache_to, lowered_requests[n].roots, cache_exchange);
+
+    // 4. Each request's images from its results, then its output.
+    std::vector<BuildOutcome> outcomes;
+    size_t next_ref = 0;
+    for (size_t n = 0; n < requests.size(); ++n) {
+        const BuildRequest& r = requests[n];
+        const LoweredRequest& lowered = lowered_requests[n];
+        std::vector<engine::Ref> refs(all_refs.begin() + static_cast<std::ptrdiff_t>(next_ref),
+                                      all_refs.begin() + static_cast<std::ptrdiff_t>(next_ref + lowered.roots.size()));
+        next_ref += lowered.roots.size();
+        outcomes.push_back(export_request(r, lowered, refs, ExportContext{runner, store, images_from, cache_exchange,
+                                                                          progress}));
+        outcomes.back().snapshotter = snapshots.snapshotter->name();
+        const engine::SolveStats stats = solver.stats();
+        outcomes.back().executed = stats.executed;
+        outcomes.back().cached = stats.cached;
+    }
+    progress.finish(false);
+    return outcomes;
 }
 
 } // namespace mab::cli

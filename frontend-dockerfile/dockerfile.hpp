@@ -59,6 +59,9 @@ struct LowerRequest {
     ImageResolver resolve_image;                    // empty: no base images available
     // The build context's exclude patterns (its .dockerignore, parsed by parse_dockerignore).
     std::vector<std::string> context_excludes = {};
+    // The local source the build context is read from; mab bake names each distinct
+    // context directory of one solve apart ("context", "context-2", …).
+    std::string context_source = "context";
     std::map<std::string, NamedContext> named_contexts = {};  // by name (lower case)
     bool allow_insecure = false;  // --allow security.insecure (RUN --security=insecure)
 };

@@ -72,8 +72,9 @@ public:
 
     engine::graph::State build_context() override {
         if (!m_context)
-            m_context = engine::graph::State::local(engine::graph::LocalSource{"context", m_request.context_excludes},
-                                                    {"[internal] load build context", std::nullopt});
+            m_context = engine::graph::State::local(
+                engine::graph::LocalSource{m_request.context_source, m_request.context_excludes},
+                {"[internal] load build context", std::nullopt});
         return *m_context;
     }
 
