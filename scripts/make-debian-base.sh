@@ -34,6 +34,11 @@ for platform in "${list[@]}"; do
   echo "make-debian-base.sh: debootstrap $deb" >&2
   debootstrap "${args[@]}" bookworm "$work/rootfs" "$mirror" >"$work/debootstrap-$deb.log" 2>&1 ||
     { tail -n 20 "$work/debootstrap-$deb.log" >&2; exit 1; }
+  # The first stage of a foreign tree may leave /proc, /sys or /dev as symlinks; the RUN
+  # sandbox mounts its own there and refuses symlinks: plain empty directories.
+  for d in proc sys dev; do
+    if [[ -L $work/rootfs/$d ]]; then rm "$work/rootfs/$d" && mkdir -m 0755 "$work/rootfs/$d"; fi
+  done
   # Owners and modes as debootstrap made them; mab's ADD extracts the tar as it is.
   # /dev's device nodes stay out (an image's /dev is empty; the sandbox makes its own).
   tar --numeric-owner --exclude='./dev/*' -C "$work/rootfs" -cf "$work/rootfs-$arch.tar" .
