@@ -7,10 +7,11 @@ drift from the program: tests/cli_doc_test.py regenerates it and fails on a diff
 Commands and subcommands are discovered from the "Commands:" sections of the help
 texts, so a new command is documented as soon as it has a --help.
 """
-import re
-import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mab_help import help_text, commands_in  # noqa: E402
 
 HEADER = """# mab command-line reference
 
@@ -20,28 +21,6 @@ binary: edit the help texts in `cli/`, then regenerate). Guides: the
 [README](../README.md), [CI recipes and the buildx flag table](ci.md),
 [architecture](architecture.md), [security](security.md).
 """
-
-
-def help_text(mab, args):
-    result = subprocess.run([mab, *args, "--help"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
-    return (result.stdout + result.stderr).rstrip() + "\n"
-
-
-def commands_in(text):
-    """The names listed under a 'Commands:' heading."""
-    names, inside = [], False
-    for line in text.splitlines():
-        if line.strip() == "Commands:":
-            inside = True
-            continue
-        if inside:
-            m = re.match(r"^  ([a-z][a-z-]*)\s", line)
-            if not m:
-                if line.strip() == "" and names:
-                    break
-                continue
-            names.append(m.group(1))
-    return names
 
 
 def main():

@@ -5,41 +5,11 @@ tests/e2e/completion.sh regenerates them and compares.
 
     scripts/gen-completion.py MAB_BINARY [OUT_DIR]   (OUT_DIR default: completion/)
 """
-import re
-import subprocess
 import sys
 from pathlib import Path
 
-
-
-def help_text(mab, args):
-    r = subprocess.run([mab, *args, "--help"], capture_output=True, text=True,
-                       env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
-    return r.stdout + r.stderr
-
-
-def commands_in(text):
-    names, inside = [], False
-    for line in text.splitlines():
-        if line.strip() == "Commands:":
-            inside = True
-            continue
-        if inside:
-            m = re.match(r"^  ([a-z][a-z-]*)\s", line)
-            if m:
-                names.append(m.group(1))
-            elif line.strip() == "" and names:
-                break
-    return names
-
-
-def flags_in(text):
-    flags = []
-    for line in text.splitlines():
-        m = re.match(r"^\s+(?:-[a-zA-Z], )?(--[a-z][a-z0-9-]*)", line)
-        if m and m.group(1) not in flags:
-            flags.append(m.group(1))
-    return flags
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mab_help import help_text, commands_in, flags_in  # noqa: E402
 
 
 def main():
