@@ -50,7 +50,9 @@ FROM scratch
 ARG TARGETARCH
 ADD rootfs-${TARGETARCH}.tar /
 # A foreign tree holds debootstrap's second stage: it configures the packages, under qemu.
-RUN ["/bin/sh", "-c", "if [ -x /debootstrap/debootstrap ]; then /debootstrap/debootstrap --second-stage && rm -rf /debootstrap; fi"]
+# container=lxc: debootstrap's own switch for running inside a container, where it may
+# not create device nodes (the sandbox's /dev and /proc are already there).
+RUN ["/bin/sh", "-c", "if [ -x /debootstrap/debootstrap ]; then container=lxc /debootstrap/debootstrap --second-stage && rm -rf /debootstrap; fi"]
 RUN ["/bin/sh", "-c", "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log"]
 CMD ["bash"]
 DOCKERFILE

@@ -177,6 +177,11 @@ need_root_amd64_with_qemu() {
   ls /usr/bin/qemu-aarch64-static >/dev/null 2>&1 || skip "qemu-user-static is not installed"
 }
 
+# Host mounts a build of this test could have leaked: anything under the test's work
+# dir or storage root (the sandbox's own mounts live in mab's private namespace; other
+# tests and tools may mount unrelated things meanwhile, which must not count).
+test_mounts() { grep -F -e "$WORK" -e "$MAB_ROOT" /proc/self/mountinfo | sort || true; }
+
 # The host's binfmt_misc: every entry with its contents, and the status (read-only).
 HOST_BINFMT=/proc/sys/fs/binfmt_misc
 host_binfmt_listing() {

@@ -24,14 +24,14 @@ qemu_version=${qemu_version%%$'\n'*}
 [[ $qemu_version == qemu-aarch64\ version\ * ]] || fail "unexpected qemu --version output: $qemu_version"
 
 host_before=$(host_binfmt_listing)
-mounts_before=$(wc -l </proc/self/mountinfo)
+mounts_before=$(test_mounts)
 
 # Asserts what a failed build must not leave: output, work dirs, mounts, processes.
 assert_nothing_left() {
   local what=$1 out=$2
   [[ ! -e "$out" ]] || fail "$what: output $out written by a failed build"
   assert_eq "$(ls -A "$MAB_ROOT/tmp" 2>/dev/null | wc -l)" 0 "$what: work dirs left"
-  assert_eq "$(wc -l </proc/self/mountinfo)" "$mounts_before" "$what: mount count"
+  assert_eq "$(test_mounts)" "$mounts_before" "$what: mounts under the test's directories"
   local procs
   procs=$(pgrep -f mab-e2e-fault-marker || true)
   [[ -z "$procs" ]] || fail "$what: RUN processes left: $procs"
