@@ -3,32 +3,37 @@
 # one run (bench/run.sh measures single uncached steps). Five cases, each timed for both
 # tools, tools alternating, medians of N runs; see bench/README.md ("cache.sh").
 #
-#   bench/cache.sh [-n RUNS] [--cases rebuild,4stage,context,crossplatform,export]
-#                  [--quick] [--keep]
+#   bench/cache.sh [-n RUNS] [--cross-runs RUNS] [--quick] [--keep]
+#                  [--cases rebuild,4stage,context,crossplatform,export]
 #
 # buildah: `buildah build --layers --jobs 2 --isolation chroot`, vfs storage, its own
-# cache allowed where the case is a rebuild. --quick shrinks the CPU steps and the
-# context tenfold (to try the script, not for figures). As root; prints the markdown for
-# BENCHMARKS.md and leaves it, raw figures and logs in /tmp/mab-cache-bench-DATE-PID.
+# cache allowed where the case is a rebuild. --cross-runs (default 2) counts the
+# crossplatform case's runs apart: buildah takes 3-5 minutes a build there. --quick
+# shrinks the CPU steps and the context tenfold (to try the script, not for figures).
+# As root; prints the markdown for BENCHMARKS.md and leaves it, raw figures and logs in
+# /tmp/mab-cache-bench-DATE-PID.
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$bench")
 
 runs=3
+cross_runs=2
 cases=rebuild,4stage,context,crossplatform,export
 quick=no
 keep=no
 while (($#)); do
   case $1 in
     -n) runs=${2:?-n needs a number}; shift 2 ;;
+    --cross-runs) cross_runs=${2:?--cross-runs needs a number}; shift 2 ;;
     --cases) cases=${2:?--cases needs a list}; shift 2 ;;
     --quick) quick=yes; shift ;;
     --keep) keep=yes; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "cache.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "cache.sh: -n wants a positive number, not $runs" >&2; exit 2; }
+[[ $runs =~ ^[1-9][0-9]*$ && $cross_runs =~ ^[1-9][0-9]*$ ]] ||
+  { echo "cache.sh: -n and --cross-runs want positive numbers, not $runs and $cross_runs" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "cache.sh: run as root (buildah builds rootful here and needs the host's binfmt_misc)" >&2; exit 1; }
 
 # CPU steps: busybox shell-loop iterations; ~0.9 M per second of one core natively here.
@@ -279,13 +284,13 @@ buildah_artifacts() {
 case_crossplatform() {
   local tool run log wants out got ran
   local args=(--build-arg "ITERATIONS=$iter_3s")
-  echo "cache.sh: crossplatform: $runs uncached builds per tool for $platforms (buildah's take minutes)" >&2
+  echo "cache.sh: crossplatform: $cross_runs uncached builds per tool for $platforms (buildah's take minutes)" >&2
   seed_buildah crossplatform
   # Warm mab's content store with the base (buildah's import is untimed too).
   "$mab" --root "$(mab_root crossplatform)" build --progress=quiet --platform "$platforms" "${base_ctx[@]}" \
     --build-arg ITERATIONS=1 "$bench/cases/cache-crossplatform" >"$work/logs/crossplatform-mab-warm.log" 2>&1 ||
     fail "mab's warm-up failed (see $work/logs/crossplatform-mab-warm.log)"
-  for ((run = 1; run <= runs; run++)); do
+  for ((run = 1; run <= cross_runs; run++)); do
     for tool in $(order "$run"); do
       log=$work/logs/crossplatform-$tool-$run.log
       if [[ $tool == mab ]]; then
@@ -426,7 +431,7 @@ loop_cpu=$( { /usr/bin/time -f %U "$repo/examples/busybox/bb/amd64/busybox" sh -
   echo "- $(qemu-aarch64-static --version | head -n1)"
   echo "- the \"2 s\" step ($iter_2s shell-loop iterations) took ${loop_cpu} s of CPU natively at the end of the run"
   echo
-  python3 "$bench/cache_summary.py" "$results" "$facts" "$runs"
+  python3 "$bench/cache_summary.py" "$results" "$facts" "$runs" "$cross_runs"
 } >"$work/results.md"
 cat "$work/results.md"
 echo >&2
