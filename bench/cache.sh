@@ -257,20 +257,7 @@ case_context() {
 # --- 4. one $BUILDPLATFORM stage copied into four platforms -----------------------------------
 # What each image's /artifact says: "<iterations> <uname -m of the machine the stage ran on>",
 # read from the OCI archive mab wrote or from buildah's store.
-mab_artifacts() {
-  python3 - "$1" <<'PY'
-import io, json, sys, tarfile
-t = tarfile.open(sys.argv[1])
-blob = lambda d: t.extractfile("blobs/" + d.replace(":", "/"))
-index = json.load(blob(json.load(t.extractfile("index.json"))["manifests"][0]["digest"]))
-for m in index["manifests"]:
-    p = m["platform"]
-    layer = json.load(blob(m["digest"]))["layers"][-1]["digest"]
-    with tarfile.open(fileobj=io.BytesIO(blob(layer).read())) as lt:
-        art = lt.extractfile("artifact").read().decode().strip()
-    print(p["architecture"] + ("/" + p["variant"] if "variant" in p else ""), art)
-PY
-}
+mab_artifacts() { python3 "$bench/oci_archive.py" artifacts "$1"; }
 buildah_artifacts() {
   local store=$1 list=$2 digest ctr mnt arch
   for digest in $(bah "$store" manifest inspect "$list" | jq -r '.manifests[].digest'); do
@@ -327,29 +314,8 @@ case_crossplatform() {
 }
 
 # --- 5. 1 GiB written by one RUN, exported to an OCI tarball ------------------------------------
-# Uncompressed size of the archive's biggest layer, and its media type.
-biggest_layer() {
-  python3 - "$1" <<'PY'
-import gzip, json, sys, tarfile
-t = tarfile.open(sys.argv[1])
-blob = lambda d: t.extractfile("blobs/" + d.replace(":", "/"))
-top = json.load(blob(json.load(t.extractfile("index.json"))["manifests"][0]["digest"]))
-if "manifests" in top:
-    top = json.load(blob(top["manifests"][0]["digest"]))
-layer = max(top["layers"], key=lambda l: l["size"])
-print(layer["mediaType"], layer["size"], end=" ")
-if layer["mediaType"].endswith("gzip"):
-    n = 0
-    with gzip.open(blob(layer["digest"])) as f:
-        while chunk := f.read(1 << 20):
-            n += len(chunk)
-    print(n)
-else:
-    import subprocess
-    out = subprocess.run(["zstd", "-dc"], input=blob(layer["digest"]).read(), capture_output=True, check=True).stdout
-    print(len(out))
-PY
-}
+# Media type, size and uncompressed size of the archive's biggest layer.
+biggest_layer() { python3 "$bench/oci_archive.py" biggest-layer "$1"; }
 # Seconds from the end of the RUN's own work (its "wrote-1-GiB" line in mab's rawjson
 # progress) to the end of the export: making the layer's tar, compressing it (mab does
 # that when it records the step's result) and writing the archive.
