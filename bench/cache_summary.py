@@ -69,7 +69,7 @@ if wall["rebuild", "mab", "rebuild"]:
 
 if wall["4stage", "mab", "noop"]:
     print("\n**2. No-op rebuild of 4 stages** (4 × ~2 s RUN, then COPY --from each; checked: mab executed 0 steps,"
-          " buildah reused all 4 RUNs and returned the same image ID)\n")
+          " buildah made no new image and returned the same image ID)\n")
     print(head)
     ratio_row("4stage", "noop", "warm no-op rebuild", 0.1)
     absolute("4stage", "noop", "warm no-op rebuild, whole `mab build` process", 0.15)
@@ -100,8 +100,8 @@ if wall["crossplatform", "mab", "cold"]:
     mab_art = facts["crossplatform.mab.artifacts"][0] if facts["crossplatform.mab.artifacts"] else "?"
     bah_art = facts["crossplatform.buildah.artifacts"][0] if facts["crossplatform.buildah.artifacts"] else "?"
     print(f"\nWhat each image's /artifact says (platform, iterations, `uname -m` where the stage ran), checked every run:"
-          f" mab `{mab_art}` (the stage ran once, natively: one RUN vertex executed; "
-          f"`mab.vertices.executed` = {facts['crossplatform.mab.executed'][0] if facts['crossplatform.mab.executed'] else '?'});"
+          f" mab `{mab_art}` (the stage ran once, natively: its RUN vertex executed once in the progress stream; all vertices executed, "
+          f"`mab.vertices.executed`: {facts['crossplatform.mab.executed'][0] if facts['crossplatform.mab.executed'] else '?'});"
           f" buildah `{bah_art}`: buildah 1.28 sets `BUILDPLATFORM` to each target platform, so it runs the stage"
           f" four times, three of them under qemu (median {med(('crossplatform', 'buildah', 'cold')):.1f} s a build).")
 
