@@ -53,7 +53,7 @@ ADD rootfs-${TARGETARCH}.tar /
 # container=lxc: debootstrap's own switch for running inside a container, where it may
 # not create device nodes (the sandbox's /dev and /proc are already there).
 RUN ["/bin/sh", "-c", "if [ -x /debootstrap/debootstrap ]; then container=lxc /debootstrap/debootstrap --second-stage && rm -rf /debootstrap; fi"]
-RUN ["/bin/sh", "-c", "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log"]
+RUN ["/bin/sh", "-c", "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb /var/log/*.log"]
 CMD ["bash"]
 DOCKERFILE
 [[ $foreign == no ]] || echo "make-debian-base.sh: second stage of the foreign trees under qemu (slow)" >&2
