@@ -9,16 +9,7 @@ need skopeo jq debootstrap umoci
 [[ $(id -u) -eq 0 ]] || skip "debootstrap needs root"
 [[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
 
-MAB="$MAB" "$REPO_DIR/scripts/make-debian-base.sh" "$WORK/debian" linux/amd64,linux/arm64 >"$WORK/last.out" 2>&1 ||
-  fail "make-debian-base.sh"
-start_registry_bed
-skopeo copy --quiet --all --dest-tls-verify=false "oci:$WORK/debian:bookworm" \
-  "docker://$BED_PROXY/library/debian:bookworm" >/dev/null || fail "pushing the Debian base"
-cat >"$MAB_CONFIG" <<YAML
-registries:
-  docker.io:
-    mirrors: ["$BED_PROXY"]
-YAML
+debian_base_behind_mirror linux/amd64,linux/arm64
 
 platforms=linux/amd64,linux/arm64
 mab build --progress=plain --platform "$platforms" -o type=oci,dest="$WORK/apt.tar" "$REPO_DIR/examples/apt-cache"

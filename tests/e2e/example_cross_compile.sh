@@ -9,18 +9,7 @@ need skopeo jq debootstrap
 [[ $(id -u) -eq 0 ]] || skip "debootstrap needs root"
 [[ "$(uname -m)" == x86_64 ]] || skip "the expected machines assume an amd64 host"
 
-MAB="$MAB" "$REPO_DIR/scripts/make-debian-base.sh" "$WORK/debian" linux/amd64 >"$WORK/last.out" 2>&1 ||
-  fail "make-debian-base.sh"
-start_registry_bed
-skopeo copy --quiet --all --dest-tls-verify=false "oci:$WORK/debian:bookworm" \
-  "docker://$BED_PROXY/library/debian:bookworm" >/dev/null || fail "pushing the Debian base"
-cat >"$MAB_CONFIG" <<YAML
-registries:
-  docker.io:
-    mirrors: ["$BED_PROXY"]
-  $BED_PROXY:
-    http: true
-YAML
+debian_base_behind_mirror linux/amd64
 
 platforms=linux/amd64,linux/arm64,linux/arm/v7,linux/ppc64le
 mab build --progress=plain --platform "$platforms" -o type=local,dest="$WORK/out" "$REPO_DIR/examples/cross-compile"

@@ -272,3 +272,14 @@ bed_push_busybox() {
     fail "skopeo could not push the base to $ref"
 }
 
+# debian:bookworm for PLATFORMS as Docker Hub would serve it, without Docker Hub: made by
+# scripts/make-debian-base.sh (debootstrap, as root), pushed to a registry test bed, and
+# reached through a docker.io mirror entry in this test's mab.yaml.
+debian_base_behind_mirror() {
+  MAB="$MAB" "$REPO_DIR/scripts/make-debian-base.sh" "$WORK/debian" "$1" >"$WORK/last.out" 2>&1 ||
+    fail "make-debian-base.sh"
+  start_registry_bed
+  skopeo copy --quiet --all --dest-tls-verify=false "oci:$WORK/debian:bookworm" \
+    "docker://$BED_PROXY/library/debian:bookworm" >/dev/null || fail "pushing the Debian base"
+  printf 'registries:\n  docker.io:\n    mirrors: ["%s"]\n' "$BED_PROXY" >"$MAB_CONFIG"
+}
