@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <future>
 #include <set>
 #include <type_traits>
 #include <variant>
@@ -133,17 +134,36 @@ std::vector<oci::Digest> Runner::cache_keys_for(const std::vector<graph::VertexR
 
 Ref Runner::materialize(const Ref& ref) {
     if (!ref.lazy) return ref;
-    std::lock_guard lock(m_materialized_mutex);
-    auto found = m_materialized.find(ref.snapshot);
-    if (found != m_materialized.end()) return found->second;
-    // Its own snapshot key, apart from vertex-digest keys: "c" + the cache key.
-    Ref out = build_snapshot_keyed("c" + ref.snapshot.substr(0, 40), nullptr, [&](Ref& built) {
-        snapshotter::RootFs root(built.rootfs);
-        for (const LayerRecord& layer : ref.layers)
-            snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
-        built.layers = ref.layers;
-    });
-    return m_materialized.emplace(ref.snapshot, out).first->second;
+    // Each cache hit's files are built once; other hits are built meanwhile (the lock
+    // only guards the map), and a second asker waits for the first one's result.
+    std::promise<Ref> promise;
+    std::shared_future<Ref> result;
+    bool builder = false;
+    {
+        std::lock_guard lock(m_materialized_mutex);
+        auto found = m_materialized.find(ref.snapshot);
+        if (found != m_materialized.end()) {
+            result = found->second;
+        } else {
+            result = promise.get_future().share();
+            m_materialized.emplace(ref.snapshot, result);
+            builder = true;
+        }
+    }
+    if (builder) {
+        try {
+            // Its own snapshot key, apart from vertex-digest keys: "c" + the cache key.
+            promise.set_value(build_snapshot_keyed("c" + ref.snapshot.substr(0, 40), nullptr, [&](Ref& built) {
+                snapshotter::RootFs root(built.rootfs);
+                for (const LayerRecord& layer : ref.layers)
+                    snapshotter::apply_layer(m_config.store->path_of(layer.layer.blob.digest), root);
+                built.layers = ref.layers;
+            }));
+        } catch (...) {
+            promise.set_exception(std::current_exception());
+        }
+    }
+    return result.get();
 }
 
 Ref Runner::run(const graph::Vertex& vertex, const std::vector<Ref>& given_inputs, ProgressSink& progress,

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -123,7 +124,7 @@ private:
 
     RunnerConfig m_config;
     std::mutex m_materialized_mutex;
-    std::map<std::string, Ref> m_materialized;  // by the cache key of lazy refs
+    std::map<std::string, std::shared_future<Ref>> m_materialized;  // by the cache key of lazy refs
     std::mutex m_filtered_mutex;
     std::map<oci::Digest, bool> m_filtered;     // cache_filtered's answers
     emu::QemuVersions m_qemu_versions;  // named in emulator-fault errors
