@@ -19,6 +19,8 @@ packages=(
   buildah runc
   # tests: --load hands images to podman (a CLI without a daemon)
   podman
+  # the opt-in examples suite: Debian base images made with debootstrap
+  debootstrap
   # tests: the libFuzzer targets (fuzz/run.sh, the "fuzz" suite)
   clang libclang-rt-14-dev
 )
