@@ -2,7 +2,9 @@
 // resets, truncated and stalled transfers are survived; a wrong blob body is refused.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -45,10 +47,22 @@ struct Fixture {
         bed->set_faults(fmt::format(R"({{"rules": [{{"method": "GET", "path": "/blobs/{}", {}}}]}})",
                                     layer().digest.str(), rule_members));
     }
+    // The proxy logs a request after it answered it, so the client can be done before
+    // the last line is written: read until the count holds still for 200 ms (at most 3 s).
     int count(const std::string& method, const std::string& path_part, const std::string& fault = "") const {
-        int n = 0;
-        for (const ProxyEntry& e : bed->proxy_log())
-            if (e.method == method && e.path.find(path_part) != std::string::npos && e.fault == fault) ++n;
+        auto read = [&] {
+            int n = 0;
+            for (const ProxyEntry& e : bed->proxy_log())
+                if (e.method == method && e.path.find(path_part) != std::string::npos && e.fault == fault) ++n;
+            return n;
+        };
+        int n = read();
+        for (int still = 0, waited = 0; still < 4 && waited < 60; ++waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            int again = read();
+            still = again == n ? still + 1 : 0;
+            n = again;
+        }
         return n;
     }
 };
