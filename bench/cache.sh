@@ -40,18 +40,7 @@ done
 iter_2s=1800000 iter_3s=2700000 ctx_files=20000 ctx_mb=200
 [[ $quick == yes ]] && { iter_2s=180000 iter_3s=270000 ctx_files=2000 ctx_mb=20; }
 
-needed=(buildah time qemu-user-static skopeo jq python3)
-missing=()
-for p in "${needed[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "ok installed" >/dev/null || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "cache.sh: installing ${missing[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null
-fi
-"$repo/scripts/setup.sh" >&2
+"$bench/install-missing.sh" cache.sh buildah time qemu-user-static skopeo jq python3
 mab=$repo/build/cli/mab
 
 work=/tmp/mab-cache-bench-$(date +%Y%m%d-%H%M%S)-$$

@@ -33,18 +33,7 @@ done
 # --- what the run needs ----------------------------------------------------------------
 # runc, not crun: Debian 12's crun 1.8.1 refuses hosts with cgroup v1 and v2 mounted
 # together ("cgroups in hybrid mode not supported"); runc works on both layouts.
-needed=(buildah runc time qemu-user-static skopeo jq python3)
-missing=()
-for p in "${needed[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "ok installed" >/dev/null || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "run.sh: installing ${missing[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null
-fi
-"$repo/scripts/setup.sh" >&2
+"$bench/install-missing.sh" run.sh buildah runc time qemu-user-static skopeo jq python3
 mab=$repo/build/cli/mab
 
 # Lower case only: buildah names the imported base after its path, and image names are
