@@ -251,20 +251,69 @@ struct TarWriter::Impl {
         if (rest != 0) out.write(k_zero.data(), k_block - rest);
     }
 
-    void stream_file(int fd, int64_t size, const std::filesystem::path& path) {
+    void stream_file(int fd, int64_t size, const std::string& path) {
         int64_t left = size;
         while (left > 0) {
             size_t want = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(k_chunk)));
             ssize_t n = ::read(fd, buffer.data(), want);
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw_errno("read", path.string());
+            if (n < 0) throw_errno("read", path);
             if (n == 0) {
-                throw Error(ErrorKind::io, "read " + path.string() + ": file shrank while being archived");
+                throw Error(ErrorKind::io, "read " + path + ": file shrank while being archived");
             }
             out.write(buffer.data(), static_cast<size_t>(n));
             left -= n;
         }
         pad(static_cast<uint64_t>(size));
+    }
+
+    // One entry: `st` gives type, size, mtime and the inode (hardlinks); owner and
+    // permission bits are passed apart so a caller may describe what is not on disk.
+    // xattrs are read only for the first name of an inode.
+    template <typename ReadXattrs>
+    void add_entry(const std::string& name, const struct stat& st, uint32_t uid, uint32_t gid, mode_t perm,
+                   const std::string& link_target, int data_fd, const std::string& display,
+                   const ReadXattrs& read_entry_xattrs) {
+        Entry e;
+        e.name = strip_leading(name);
+        e.mode = perm & 07777;
+        e.uid = uid;
+        e.gid = gid;
+        e.mtime = clamp(st.st_mtim.tv_sec);
+        if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            auto key = std::make_pair(st.st_dev, st.st_ino);
+            auto [it, inserted] = first_names.emplace(key, e.name);
+            if (!inserted) {
+                e.type = '1';
+                e.linkname = it->second;
+                write_header(e);
+                return;
+            }
+        }
+        e.xattrs = read_entry_xattrs();
+        if (S_ISREG(st.st_mode)) {
+            e.type = '0';
+            e.size = st.st_size;
+        } else if (S_ISDIR(st.st_mode)) {
+            e.type = '5';
+            if (e.name.empty() || e.name.back() != '/') e.name += '/';
+        } else if (S_ISLNK(st.st_mode)) {
+            e.type = '2';
+            e.linkname = link_target;
+        } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+            e.type = S_ISCHR(st.st_mode) ? '3' : '4';
+            e.devmajor = major(st.st_rdev);
+            e.devminor = minor(st.st_rdev);
+        } else if (S_ISFIFO(st.st_mode)) {
+            e.type = '6';
+        } else {
+            throw Error(ErrorKind::io, "archive " + display + ": unsupported file type");
+        }
+        write_header(e);
+        if (e.type == '0') {
+            if (data_fd < 0) throw Error(ErrorKind::internal, "archive " + display + ": no data to read");
+            stream_file(data_fd, e.size, display);
+        }
     }
 
     void check_open() const {
@@ -291,43 +340,19 @@ void TarWriter::add(const std::string& name, const std::filesystem::path& on_dis
         if (::fstat(file.get(), &st) != 0) throw_errno("stat", on_disk.string());
     }
 
-    Entry e;
-    e.name = strip_leading(name);
-    e.mode = st.st_mode & 07777;
-    e.uid = st.st_uid;
-    e.gid = st.st_gid;
-    e.mtime = m_impl->clamp(st.st_mtim.tv_sec);
-    if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-        auto key = std::make_pair(st.st_dev, st.st_ino);
-        auto [it, inserted] = m_impl->first_names.emplace(key, e.name);
-        if (!inserted) {
-            e.type = '1';
-            e.linkname = it->second;
-            m_impl->write_header(e);
-            return;
-        }
-    }
-    e.xattrs = read_xattrs(on_disk.string());
-    if (S_ISREG(st.st_mode)) {
-        e.type = '0';
-        e.size = st.st_size;
-    } else if (S_ISDIR(st.st_mode)) {
-        e.type = '5';
-        if (e.name.empty() || e.name.back() != '/') e.name += '/';
-    } else if (S_ISLNK(st.st_mode)) {
-        e.type = '2';
-        e.linkname = read_link(on_disk, static_cast<size_t>(st.st_size));
-    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-        e.type = S_ISCHR(st.st_mode) ? '3' : '4';
-        e.devmajor = major(st.st_rdev);
-        e.devminor = minor(st.st_rdev);
-    } else if (S_ISFIFO(st.st_mode)) {
-        e.type = '6';
-    } else {
-        throw Error(ErrorKind::io, "archive " + on_disk.string() + ": unsupported file type");
-    }
-    m_impl->write_header(e);
-    if (file) m_impl->stream_file(file.get(), e.size, on_disk);
+    const std::string link_target =
+        S_ISLNK(st.st_mode) ? read_link(on_disk, static_cast<size_t>(st.st_size)) : std::string();
+    m_impl->add_entry(name, st, static_cast<uint32_t>(st.st_uid), static_cast<uint32_t>(st.st_gid), st.st_mode & 07777,
+                      link_target, file ? file.get() : -1, on_disk.string(),
+                      [&] { return read_xattrs(on_disk.string()); });
+}
+
+void TarWriter::add_described(const std::string& name, const struct stat& st, uint32_t uid, uint32_t gid,
+                              mode_t perm, const std::string& link_target, int data_fd,
+                              const std::string& display) {
+    m_impl->check_open();
+    if (S_ISSOCK(st.st_mode)) return;
+    m_impl->add_entry(name, st, uid, gid, perm, link_target, data_fd, display, [] { return Xattrs{}; });
 }
 
 // Whiteouts are empty regular files with mode 0 and owner 0:0, as Docker and

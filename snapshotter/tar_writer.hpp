@@ -30,6 +30,14 @@ public:
     // directories without a trailing slash). A second path with the same inode as an
     // earlier entry of this stream becomes a hardlink to it. Sockets are skipped.
     void add(const std::string& name, const std::filesystem::path& on_disk);
+    // Adds an entry that is not on disk as the image will have it (a copy written
+    // straight into a layer): type, size, mtime and, for files of several links, the
+    // inode (a second entry of the same inode becomes a hardlink) come from `st`; owner
+    // and permission bits are given. A regular file's data is read from `data_fd`, a
+    // symlink's target is `link_target`. No xattrs. Sockets are skipped.
+    void add_described(const std::string& name, const struct stat& st, uint32_t uid, uint32_t gid,
+                       mode_t perm, const std::string& link_target, int data_fd,
+                       const std::string& display);
     // Adds an empty regular file `<dir>/.wh.<base>` marking `name` deleted.
     void add_whiteout(const std::string& name);
     // Writes the end-of-archive blocks and finishes the sink.

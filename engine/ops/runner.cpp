@@ -12,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "base/format.hpp"
+#include "engine/ops/copy_to_layer.hpp"
 #include "engine/ops/exec_op.hpp"
 #include "engine/ops/file_op.hpp"
 #include "engine/ops/context_filter.hpp"
@@ -282,6 +283,17 @@ Ref Runner::run_local(const graph::LocalSource& source) const {
 Ref Runner::run_file(const graph::Vertex& vertex, const graph::FileOp& op,
                      const std::vector<Ref>& inputs) {
     std::vector<ops::FileOpInput> file_inputs = op_inputs(vertex, inputs);
+    // A copy onto an empty tree goes straight into its layer; its files are made only if
+    // a later step reads them (materialize), as for a cache hit.
+    if (std::optional<ops::DirectCopyResult> direct =
+            ops::copy_to_layer(op, file_inputs, *m_config.store, m_config.layer_options)) {
+        Ref ref;
+        ref.lazy = true;
+        ref.snapshot = std::string(vertex.digest().hex());
+        ref.layers = inputs[0].layers;
+        if (direct->layer) ref.layers.push_back({*direct->layer, vertex.digest(), vertex.meta().description});
+        return ref;
+    }
     return run_on_snapshot(vertex, inputs,
                        [&](const std::filesystem::path& rootfs) { ops::apply_file_op(op, rootfs, file_inputs); });
 }
