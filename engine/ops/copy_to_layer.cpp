@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -38,6 +40,39 @@ bool has_xattrs(int fd, const std::string& path) {
         throw_errno("listxattr", path);
     }
     return size > 0;
+}
+
+// The ids this process's user namespace maps (/proc/self/{uid,gid}_map): a copy may
+// only give owners a snapshot could hold, else the snapshot path's clear error (a
+// rootless user without subordinate ids) would turn into a layer no later step could
+// unpack.
+class MappedIds {
+public:
+    MappedIds() : m_uids(read_map("/proc/self/uid_map")), m_gids(read_map("/proc/self/gid_map")) {}
+    bool holds(snapshotter::Ownership o) const { return in(m_uids, o.uid) && in(m_gids, o.gid); }
+
+private:
+    struct Range {
+        uint64_t first = 0, count = 0;
+    };
+    static std::vector<Range> read_map(const char* file) {
+        std::vector<Range> ranges;
+        std::ifstream in(file);
+        uint64_t inside = 0, outside = 0, count = 0;
+        while (in >> inside >> outside >> count) ranges.push_back({inside, count});
+        return ranges;
+    }
+    static bool in(const std::vector<Range>& ranges, uint32_t id) {
+        for (const Range& r : ranges)
+            if (id >= r.first && id - r.first < r.count) return true;
+        return false;
+    }
+    std::vector<Range> m_uids, m_gids;
+};
+
+const MappedIds& mapped_ids() {
+    static const MappedIds ids;  // the namespace is entered before any build starts
+    return ids;
 }
 
 std::string read_link_at(int dir, const std::string& name, const std::string& path) {
@@ -117,6 +152,7 @@ private:
         st.st_mtim.tv_sec = static_cast<time_t>(m_created_mtime);
         const snapshotter::Ownership owner =
             m_owner.value_or(snapshotter::Ownership{static_cast<uint32_t>(::geteuid()), static_cast<uint32_t>(::getegid())});
+        if (!mapped_ids().holds(owner)) throw StepAside{};
         std::string prefix = "/";
         for (const std::string& part : snapshotter::split_path(path)) {
             prefix = join_path(prefix, part);
@@ -125,9 +161,14 @@ private:
     }
 
     snapshotter::Ownership owner_for(const struct stat& st) const {
-        if (m_owner) return *m_owner;
-        if (m_action.preserve_owner) return {st.st_uid, st.st_gid};
-        return {0, 0};
+        snapshotter::Ownership o{0, 0};
+        if (m_owner) {
+            o = *m_owner;
+        } else if (m_action.preserve_owner) {
+            o = {st.st_uid, st.st_gid};
+        }
+        if (!mapped_ids().holds(o)) throw StepAside{};
+        return o;
     }
 
     mode_t mode_for(const struct stat& st) const {

@@ -124,8 +124,13 @@ TEST_CASE("Runner: a COPY becomes one layer on top of its base's layers", "[runn
     CHECK(one.layers[0].description == "[1/2] COPY a.txt /app/");
     CHECK(e.store.has(one.layers[0].layer.blob.digest));
     CHECK(one.snapshot == std::string(first.vertex()->digest().hex()));
-    CHECK(e.snapshots.exists(one.snapshot));
-    CHECK(t::read_file(one.rootfs / "app/a.txt") == "alpha");
+    // A copy onto scratch is written straight to its layer; its files come on demand.
+    CHECK(one.lazy);
+    CHECK_FALSE(two.lazy);
+    Ref files = e.runner.materialize(one);
+    CHECK(e.snapshots.exists(files.snapshot));
+    CHECK(t::read_file(files.rootfs / "app/a.txt") == "alpha");
+    CHECK(t::read_file(two.rootfs / "app/dir/b.txt") == "beta");
 
     std::vector<t::TarEntry> entries = t::read_layer(e.store, one.layers[0].layer);
     CHECK(t::entry_names(entries) == std::vector<std::string>{"app", "app/a.txt"});
