@@ -46,7 +46,9 @@ ArchiveOut::ArchiveOut(int fd, int64_t mtime) : m_impl(std::make_unique<Impl>())
     m_impl->mtime = mtime;
     m_impl->a = archive_write_new();
     archive_write_set_format_pax_restricted(m_impl->a);
-    archive_write_set_bytes_per_block(m_impl->a, 512);
+    // Written in 1 MiB pieces (at 512 bytes a write, a 350 MB blob took 700,000 write
+    // calls and a second); the last piece is not padded, so the bytes are the same.
+    archive_write_set_bytes_per_block(m_impl->a, 1 << 20);
     archive_write_set_bytes_in_last_block(m_impl->a, 1);
     if (archive_write_open_fd(m_impl->a, fd) != ARCHIVE_OK) m_impl->fail("open tar output");
 }
