@@ -168,7 +168,14 @@ BuildOutcome export_request(const BuildRequest& r, const LoweredRequest& lowered
                 exporter::OutputSpec one = *r.output;
                 one.dest = fmt::format("{}-{}", r.output->dest, i);
                 exporter::ImageSet single{{images.images[i]}};
-                exporter::ExportResult part = exporter::export_images(single, one, c.store, environment);
+                // Each archive's bytes are a transfer of their own ("sending tarball
+                // linux/arm64"), as buildx names a platform's part of an export.
+                exporter::ExportEnvironment each = environment;
+                each.output_progress = [&environment, platform = single.images[0].config.platform.str()](
+                                           const std::string& what, uint64_t current, uint64_t total) {
+                    environment.output_progress(what + " " + platform, current, total);
+                };
+                exporter::ExportResult part = exporter::export_images(single, one, c.store, each);
                 if (i == 0) result = part;
             }
         } else {

@@ -260,36 +260,32 @@ TEST_CASE("outputs report the bytes they write: tarballs their files, directorie
     CHECK_THAT(lines[2], Catch::Matches("exporting config sha256:[0-9a-f]{64} done"));
     CHECK(lines[5] == "exporting manifest list " + result.root.digest.str() + " done");
 
+    // Exports `set` to DEST in the fixture's directory; returns what its progress heard.
+    auto export_heard = [&](exporter::OutputType type, const std::string& dest, bool tar) {
+        exporter::OutputSpec out;
+        out.type = type;
+        out.tar = tar;
+        out.dest = (f.dir.path() / dest).string();
+        Recorder heard;
+        environment.output_progress = heard.callback();
+        exporter::export_images(set, out, f.store, environment);
+        return heard;
+    };
+
     // A layout directory: the blobs it lacks and its two JSON files.
-    exporter::OutputSpec dir = spec;
-    dir.tar = false;
-    dir.dest = (f.dir.path() / "layout").string();
-    Recorder first;
-    environment.output_progress = first.callback();
-    exporter::export_images(set, dir, f.store, environment);
+    const fs::path layout = f.dir.path() / "layout";
+    Recorder first = export_heard(exporter::OutputType::oci, "layout", false);
     uint64_t on_disk = 0;
-    for (const fs::directory_entry& e : fs::recursive_directory_iterator(dir.dest))
+    for (const fs::directory_entry& e : fs::recursive_directory_iterator(layout))
         if (e.is_regular_file()) on_disk += e.file_size();
     first.check_ends_complete("copying files", on_disk);
-    Recorder again;
-    environment.output_progress = again.callback();
-    exporter::export_images(set, dir, f.store, environment);
-    again.check_ends_complete("copying files", read_file(fs::path(dir.dest) / "oci-layout").size() +
-                                                   read_file(fs::path(dir.dest) / "index.json").size());
+    export_heard(exporter::OutputType::oci, "layout", false)
+        .check_ends_complete("copying files",
+                             read_file(layout / "oci-layout").size() + read_file(layout / "index.json").size());
 
     // The final filesystem: a local directory counts its files, a tar its own bytes.
-    exporter::OutputSpec local;
-    local.type = exporter::OutputType::local;
-    local.dest = (f.dir.path() / "local").string();
-    Recorder files;
-    environment.output_progress = files.callback();
-    exporter::export_images(set, local, f.store, environment);
-    files.check_ends_complete("copying files", std::string("linux/amd64").size() + std::string("linux/arm64").size());
-    exporter::OutputSpec rootfs_tar;
-    rootfs_tar.type = exporter::OutputType::tar;
-    rootfs_tar.dest = (f.dir.path() / "rootfs.tar").string();
-    Recorder tar;
-    environment.output_progress = tar.callback();
-    exporter::export_images(set, rootfs_tar, f.store, environment);
-    tar.check_ends_complete("sending tarball", fs::file_size(rootfs_tar.dest));
+    export_heard(exporter::OutputType::local, "local", true)
+        .check_ends_complete("copying files", std::string("linux/amd64").size() + std::string("linux/arm64").size());
+    export_heard(exporter::OutputType::tar, "rootfs.tar", true)
+        .check_ends_complete("sending tarball", fs::file_size(f.dir.path() / "rootfs.tar"));
 }
