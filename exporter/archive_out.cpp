@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
