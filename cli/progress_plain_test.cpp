@@ -175,6 +175,32 @@ TEST_CASE("plain: bytes moved, at most every 5 % (and always the last), as build
     CHECK(std::regex_match(transfers.back(), std::regex("#1 " + layer + R"( 4\.50MB / 4\.50MB \d+\.\ds done)")));
 }
 
+TEST_CASE("plain: an export step's lines in buildx's order, its bytes as one transfer", "[progress]") {
+    CapturedFile out;
+    {
+        ProgressPrinter printer(std::make_unique<PlainRenderer>(out.get()));
+        const int step = printer.begin_step("exporting to oci image format");
+        printer.step_line(step, "exporting layers done");
+        printer.step_line(step, "exporting manifest sha256:" + std::string(64, 'm') + " done");
+        printer.step_line(step, "exporting config sha256:" + std::string(64, 'c') + " done");
+        printer.step_transfer(step, {"sending tarball", 0, 2'300'000});
+        for (uint64_t done = 65'536; done < 2'300'000; done += 65'536)
+            printer.step_transfer(step, {"sending tarball", done, 2'300'000});
+        printer.step_transfer(step, {"sending tarball", 2'300'000, 2'300'000});
+        printer.end_step(step, 0.2);
+    }
+    const std::vector<std::string> lines = split_lines(out.text());
+    REQUIRE(lines.size() >= 7);
+    CHECK(lines[0] == "#1 exporting to oci image format");
+    CHECK(lines[1] == "#1 exporting layers done");
+    CHECK(lines[2] == "#1 exporting manifest sha256:" + std::string(64, 'm') + " done");
+    CHECK(lines[3] == "#1 exporting config sha256:" + std::string(64, 'c') + " done");
+    CHECK(std::regex_match(lines[4], std::regex(R"(#1 sending tarball 0B / 2\.30MB)")));
+    // Sent without pause: the printer passes the first and the last, nothing between.
+    CHECK(std::regex_match(lines[5], std::regex(R"(#1 sending tarball 2\.30MB / 2\.30MB( \d+\.\ds)? done)")));
+    CHECK(lines[6] == "#1 DONE 0.2s");
+}
+
 TEST_CASE("byte sizes as buildx prints them", "[progress]") {
     CHECK(format_bytes(0) == "0B");
     CHECK(format_bytes(999) == "999B");

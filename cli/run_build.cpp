@@ -157,6 +157,9 @@ BuildOutcome export_request(const BuildRequest& r, const LoweredRequest& lowered
     environment.blob_progress = [&progress, step](const oci::Descriptor& blob, uint64_t done) {
         progress.step_transfer(step, {blob.digest.str(), done, static_cast<uint64_t>(blob.size)});
     };
+    environment.output_progress = [&progress, step](const std::string& what, uint64_t current, uint64_t total) {
+        progress.step_transfer(step, {what, current, total});
+    };
     exporter::ExportResult result;
     try {
         if (r.export_each_platform) {
@@ -165,7 +168,14 @@ BuildOutcome export_request(const BuildRequest& r, const LoweredRequest& lowered
                 exporter::OutputSpec one = *r.output;
                 one.dest = fmt::format("{}-{}", r.output->dest, i);
                 exporter::ImageSet single{{images.images[i]}};
-                exporter::ExportResult part = exporter::export_images(single, one, c.store, environment);
+                // Each archive's bytes are a transfer of their own ("sending tarball
+                // linux/arm64"), as buildx names a platform's part of an export.
+                exporter::ExportEnvironment each = environment;
+                each.output_progress = [&environment, platform = single.images[0].config.platform.str()](
+                                           const std::string& what, uint64_t current, uint64_t total) {
+                    environment.output_progress(what + " " + platform, current, total);
+                };
+                exporter::ExportResult part = exporter::export_images(single, one, c.store, each);
                 if (i == 0) result = part;
             }
         } else {
@@ -181,10 +191,6 @@ BuildOutcome export_request(const BuildRequest& r, const LoweredRequest& lowered
         outcome.image_size = result.root.size;
         if (!result.config_digest.empty()) outcome.config_digest = result.config_digest.str();
         outcome.image_name = result.image_name;
-        if (r.output->type != exporter::OutputType::image)
-            progress.step_line(step, fmt::format("exporting {} {}",
-                                                 images.images.size() > 1 ? "manifest list" : "manifest",
-                                                 result.root.digest.str()));
     }
     progress.end_step(step, seconds_since(export_start));
     return outcome;

@@ -6,16 +6,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 
+#include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
+#include "exporter/write_meter.hpp"
 
 namespace mab::exporter {
 
 struct ArchiveOut::Impl {
     archive* a = nullptr;
     int64_t mtime = 0;
+    WriteMeter* meter = nullptr;
     bool finished = false;
 
     [[noreturn]] void fail(const std::string& what) {
@@ -39,11 +41,13 @@ struct ArchiveOut::Impl {
     void data(const void* p, size_t n, const std::string& name) {
         if (n == 0) return;
         if (archive_write_data(a, p, n) < 0) fail("write tar data for " + name);
+        if (meter) meter->add(n);
     }
 };
 
-ArchiveOut::ArchiveOut(int fd, int64_t mtime) : m_impl(std::make_unique<Impl>()) {
+ArchiveOut::ArchiveOut(int fd, int64_t mtime, WriteMeter* meter) : m_impl(std::make_unique<Impl>()) {
     m_impl->mtime = mtime;
+    m_impl->meter = meter;
     m_impl->a = archive_write_new();
     archive_write_set_format_pax_restricted(m_impl->a);
     // Written in 1 MiB pieces (at 512 bytes a write, a 350 MB blob took 700,000 write
@@ -72,16 +76,7 @@ void ArchiveOut::add_file_from(const std::string& name, const std::filesystem::p
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno("stat", source.string());
     m_impl->header(name, AE_IFREG, 0644, st.st_size);
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("read", source.string());
-        }
-        if (n == 0) break;
-        m_impl->data(buf, static_cast<size_t>(n), name);
-    }
+    read_chunks(fd.get(), source, [&](const char* data, size_t size) { m_impl->data(data, size, name); });
 }
 
 void ArchiveOut::finish() {

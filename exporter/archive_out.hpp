@@ -1,6 +1,7 @@
 // Writes the tar files that exporters produce (OCI layout, docker archive): entries
 // with fixed owner 0:0, fixed modes and a fixed mtime, so the same images give the
-// same tarball. Blob contents are streamed from disk.
+// same tarball. Blob contents are streamed from disk; a WriteMeter, if given, counts
+// the bytes of the files' contents (not the tar headers).
 #pragma once
 
 #include <cstdint>
@@ -11,10 +12,13 @@
 
 namespace mab::exporter {
 
+class WriteMeter;
+
 class ArchiveOut {
 public:
-    // Writes to `fd` (not owned). `mtime` is used for every entry.
-    ArchiveOut(int fd, int64_t mtime);
+    // Writes to `fd` (not owned). `mtime` is used for every entry. `meter` (may be
+    // null) must outlive the ArchiveOut.
+    ArchiveOut(int fd, int64_t mtime, WriteMeter* meter = nullptr);
     ~ArchiveOut();
     ArchiveOut(const ArchiveOut&) = delete;
     ArchiveOut& operator=(const ArchiveOut&) = delete;

@@ -1,5 +1,7 @@
 #include "exporter/exporter.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "base/error.hpp"
@@ -29,27 +31,49 @@ void require_dest(const OutputSpec& spec, const char* type) {
                         ",dest=<path> (or dest=- for stdout)");
 }
 
-ExportResult export_oci(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
+// The image's blobs, with buildx's lines for them: "exporting layers done" (the layer
+// blobs were written while building), then each platform's manifest and config, then
+// the index of several platforms.
+AssembledImages assemble_announced(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
+                                   const ExportEnvironment& environment) {
+    auto say = [&](const std::string& line) {
+        if (environment.progress) environment.progress(line);
+    };
+    say("exporting layers done");
     AssembledImages assembled = assemble_images(images, spec.uses_oci_mediatypes(), store);
+    for (size_t i = 0; i < assembled.manifests.size(); ++i) {
+        say(fmt::format("exporting manifest {} done", assembled.manifests[i].digest.str()));
+        say(fmt::format("exporting config {} done", assembled.config_digests[i].str()));
+    }
+    if (assembled.manifests.size() > 1)
+        say(fmt::format("exporting manifest list {} done", assembled.root.digest.str()));
+    return assembled;
+}
+
+ExportResult export_oci(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
+                        const ExportEnvironment& environment) {
+    AssembledImages assembled = assemble_announced(images, spec, store, environment);
     if (!spec.tar) {
-        write_layout_dir(assembled, spec.names, store, spec.dest);
+        write_layout_dir(assembled, spec.names, store, spec.dest, environment.output_progress);
     } else {
         OutputFile file(spec.dest);
-        write_layout_tar(assembled, spec.names, store, file.fd(), spec.source_date_epoch.value_or(0));
+        write_layout_tar(assembled, spec.names, store, file.fd(), spec.source_date_epoch.value_or(0), {},
+                         environment.output_progress);
         file.commit();
     }
     return result_of(assembled);
 }
 
-ExportResult export_docker(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store) {
+ExportResult export_docker(const ImageSet& images, const OutputSpec& spec, oci::ContentStore& store,
+                           const ExportEnvironment& environment) {
     if (images.images.size() > 1)
         throw Error(ErrorKind::usage, "docker exporter does not currently support exporting manifest lists")
             .with_hint("build one platform per docker tarball, or use -o type=oci,dest=out.tar for a "
                        "multi-platform image (podman load and skopeo read it)");
-    AssembledImages assembled = assemble_images(images, spec.uses_oci_mediatypes(), store);
+    AssembledImages assembled = assemble_announced(images, spec, store, environment);
     OutputFile file(spec.dest);
     write_layout_tar(assembled, spec.names, store, file.fd(), spec.source_date_epoch.value_or(0),
-                     {{"manifest.json", docker_manifest_json(assembled, spec.names)}});
+                     {{"manifest.json", docker_manifest_json(assembled, spec.names)}}, environment.output_progress);
     file.commit();
     return result_of(assembled);
 }
@@ -86,14 +110,14 @@ ExportResult export_images(const ImageSet& images, const OutputSpec& spec, oci::
     check_output(spec);
     switch (spec.type) {
     case OutputType::oci:
-        return export_oci(images, spec, store);
+        return export_oci(images, spec, store, environment);
     case OutputType::docker:
-        return export_docker(images, spec, store);
+        return export_docker(images, spec, store, environment);
     case OutputType::local:
-        write_local_output(images, spec.dest);
+        write_local_output(images, spec.dest, environment.output_progress);
         return {};
     case OutputType::tar:
-        write_rootfs_tar_output(images, spec.dest, spec.source_date_epoch.value_or(-1));
+        write_rootfs_tar_output(images, spec.dest, spec.source_date_epoch.value_or(-1), environment.output_progress);
         return {};
     case OutputType::image:
         return push_images(images, spec, store, environment);

@@ -69,6 +69,12 @@ struct ExportResult {
     std::string image_name;        // pushes: the names, comma-separated (buildx's image.name)
 };
 
+// Bytes written into a tarball or directory output so far (exporter/write_meter.hpp):
+// `what` names the part as buildx does ("sending tarball", "copying files"), `total`
+// is 0 while not known; the last call has current == total. Called on the exporting
+// thread, at most ten times a second.
+using OutputProgress = std::function<void(const std::string& what, uint64_t current, uint64_t total)>;
+
 // What an export may need besides the images and the store.
 struct ExportEnvironment {
     // Pushes go through it (on the same content store): a client that pulled the base
@@ -77,6 +83,8 @@ struct ExportEnvironment {
     std::function<void(const std::string&)> progress;    // a line per stage; may be empty
     // Bytes of each blob a push uploads (registry::RegistryClient::push_image); may be empty.
     registry::BlobProgress blob_progress;
+    // Bytes written by the oci, docker, local and tar outputs; may be empty.
+    OutputProgress output_progress;
 };
 
 // Checks `spec` on its own, before anything is built: throws Error(usage) for a missing

@@ -17,6 +17,7 @@
 #include "exporter/exporter.hpp"
 #include "exporter/image_assembly.hpp"
 #include "exporter/oci_layout.hpp"
+#include "exporter/write_meter.hpp"
 #include "oci/media_types.hpp"
 
 using namespace mab;
@@ -60,6 +61,34 @@ std::map<std::string, std::string> read_tar(const fs::path& path) {
     archive_read_free(a);
     return out;
 }
+
+// What an OutputProgress heard, in order.
+struct Heard {
+    std::string what;
+    uint64_t current = 0;
+    uint64_t total = 0;
+};
+
+struct Recorder {
+    std::vector<Heard> heard;
+    exporter::OutputProgress callback() {
+        return [this](const std::string& what, uint64_t current, uint64_t total) {
+            heard.push_back({what, current, total});
+        };
+    }
+    // Every report names `what`, never goes back, and only the last is complete.
+    void check_ends_complete(const std::string& what, uint64_t bytes) const {
+        REQUIRE(heard.size() >= 2);
+        for (size_t i = 0; i < heard.size(); ++i) {
+            CHECK(heard[i].what == what);
+            if (i > 0) CHECK(heard[i].current >= heard[i - 1].current);
+            if (i + 1 < heard.size()) CHECK_FALSE((heard[i].total != 0 && heard[i].current >= heard[i].total));
+        }
+        CHECK(heard.front().current == 0);
+        CHECK(heard.back().current == bytes);
+        CHECK(heard.back().total == bytes);
+    }
+};
 
 rapidjson::Document json(const std::string& text) {
     rapidjson::Document d;
@@ -172,4 +201,91 @@ TEST_CASE("outputs without a destination are usage errors") {
         CHECK(e.kind() == ErrorKind::usage);
         CHECK_THAT(e.what(), Catch::Contains("dest="));
     }
+}
+
+TEST_CASE("a write meter reports the start, at most once per interval, and the end") {
+    Recorder seldom;
+    {
+        exporter::WriteMeter meter(seldom.callback(), "sending tarball", 10 * 65536, std::chrono::hours(1));
+        for (int i = 0; i < 10; ++i) meter.add(65536);
+        meter.finish();
+    }
+    // 64 KiB writes within the interval say nothing: the first and the last only.
+    REQUIRE(seldom.heard.size() == 2);
+    seldom.check_ends_complete("sending tarball", 10 * 65536);
+    CHECK(seldom.heard.front().total == 10 * 65536);
+
+    Recorder always;
+    {
+        exporter::WriteMeter meter(always.callback(), "sending tarball", 300, std::chrono::milliseconds(0));
+        for (int i = 0; i < 3; ++i) meter.add(100);
+        meter.finish();
+    }
+    // The write that reaches the total waits for finish(): only the end says done.
+    REQUIRE(always.heard.size() == 4);
+    CHECK(always.heard[2].current == 200);
+    always.check_ends_complete("sending tarball", 300);
+
+    Recorder unknown;
+    {
+        exporter::WriteMeter meter(unknown.callback(), "sending tarball", std::nullopt, std::chrono::milliseconds(0));
+        meter.add(1234);
+        meter.finish();
+    }
+    // Without a total up front the reports carry 0 until the end makes it known.
+    REQUIRE(unknown.heard.size() == 3);
+    CHECK(unknown.heard[1].current == 1234);
+    CHECK(unknown.heard[1].total == 0);
+    unknown.check_ends_complete("sending tarball", 1234);
+}
+
+TEST_CASE("outputs report the bytes they write: tarballs their files, directories what they copy") {
+    Fixture f;
+    exporter::ImageSet set{{f.image("linux/amd64", std::string(300000, 'a')), f.image("linux/arm64", "b")}};
+    exporter::OutputSpec spec;
+    spec.dest = (f.dir.path() / "out.tar").string();
+    Recorder tarball;
+    exporter::ExportEnvironment environment;
+    std::vector<std::string> lines;
+    environment.progress = [&](const std::string& line) { lines.push_back(line); };
+    environment.output_progress = tarball.callback();
+    exporter::ExportResult result = exporter::export_images(set, spec, f.store, environment);
+    uint64_t in_tar = 0;
+    for (const auto& [name, data] : read_tar(spec.dest)) in_tar += data.size();
+    tarball.check_ends_complete("sending tarball", in_tar);
+    // buildx's lines before the bytes: layers, each platform's manifest and config, the index.
+    REQUIRE(lines.size() == 6);
+    CHECK(lines[0] == "exporting layers done");
+    CHECK_THAT(lines[1], Catch::Matches("exporting manifest sha256:[0-9a-f]{64} done"));
+    CHECK_THAT(lines[2], Catch::Matches("exporting config sha256:[0-9a-f]{64} done"));
+    CHECK(lines[5] == "exporting manifest list " + result.root.digest.str() + " done");
+
+    // Exports `set` to DEST in the fixture's directory; returns what its progress heard.
+    auto export_heard = [&](exporter::OutputType type, const std::string& dest, bool tar) {
+        exporter::OutputSpec out;
+        out.type = type;
+        out.tar = tar;
+        out.dest = (f.dir.path() / dest).string();
+        Recorder heard;
+        environment.output_progress = heard.callback();
+        exporter::export_images(set, out, f.store, environment);
+        return heard;
+    };
+
+    // A layout directory: the blobs it lacks and its two JSON files.
+    const fs::path layout = f.dir.path() / "layout";
+    Recorder first = export_heard(exporter::OutputType::oci, "layout", false);
+    uint64_t on_disk = 0;
+    for (const fs::directory_entry& e : fs::recursive_directory_iterator(layout))
+        if (e.is_regular_file()) on_disk += e.file_size();
+    first.check_ends_complete("copying files", on_disk);
+    export_heard(exporter::OutputType::oci, "layout", false)
+        .check_ends_complete("copying files",
+                             read_file(layout / "oci-layout").size() + read_file(layout / "index.json").size());
+
+    // The final filesystem: a local directory counts its files, a tar its own bytes.
+    export_heard(exporter::OutputType::local, "local", true)
+        .check_ends_complete("copying files", std::string("linux/amd64").size() + std::string("linux/arm64").size());
+    export_heard(exporter::OutputType::tar, "rootfs.tar", true)
+        .check_ends_complete("sending tarball", fs::file_size(f.dir.path() / "rootfs.tar"));
 }

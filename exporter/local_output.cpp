@@ -6,6 +6,7 @@
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "exporter/output_file.hpp"
+#include "exporter/write_meter.hpp"
 #include "snapshotter/native_snapshotter.hpp"
 #include "snapshotter/tar_writer.hpp"
 
@@ -34,30 +35,52 @@ void merge_move(const fs::path& from, const fs::path& to) {
     }
 }
 
+// Passes the tar on to `out`, counting its bytes.
+class MeteredSink : public oci::Sink {
+public:
+    MeteredSink(oci::Sink& out, WriteMeter& meter) : m_out(out), m_meter(meter) {}
+    void write(const void* data, size_t size) override {
+        m_out.write(data, size);
+        m_meter.add(size);
+    }
+    void finish() override { m_out.finish(); }
+
+private:
+    oci::Sink& m_out;
+    WriteMeter& m_meter;
+};
+
 } // namespace
 
-void write_local_output(const ImageSet& images, const std::string& dest) {
+void write_local_output(const ImageSet& images, const std::string& dest, const OutputProgress& progress) {
     if (dest == "-") throw Error(ErrorKind::usage, "output type local needs a directory: dest=- is not supported (use type=tar)");
     fs::path target(dest);
     fs::create_directories(target);
     // Build everything beside the destination first, so a failure leaves it untouched.
     TempDir staging(target, ".mab-local-");
     const bool per_platform = images.images.size() > 1;
+    uint64_t total = 0;
+    for (const PlatformImage& image : images.images) total += snapshotter::tree_file_bytes(image.rootfs);
+    WriteMeter meter(progress, "copying files", total);
     for (const PlatformImage& image : images.images) {
         fs::path out = per_platform ? staging.path() / image.config.platform.dir_name()
                                     : staging.path() / "rootfs";
-        snapshotter::copy_tree(image.rootfs, out);
+        snapshotter::copy_tree(image.rootfs, out, [&meter](uint64_t bytes) { meter.add(bytes); });
     }
     if (per_platform) {
         merge_move(staging.path(), target);
     } else {
         merge_move(staging.path() / "rootfs", target);
     }
+    meter.finish();
 }
 
-void write_rootfs_tar_output(const ImageSet& images, const std::string& dest, int64_t mtime_clamp_or_negative) {
+void write_rootfs_tar_output(const ImageSet& images, const std::string& dest, int64_t mtime_clamp_or_negative,
+                             const OutputProgress& progress) {
     OutputFile file(dest);
-    FdSink sink(file.fd());
+    FdSink out(file.fd());
+    WriteMeter meter(progress, "sending tarball", std::nullopt);
+    MeteredSink sink(out, meter);
     std::optional<int64_t> clamp;
     if (mtime_clamp_or_negative >= 0) clamp = mtime_clamp_or_negative;
     snapshotter::TarWriter tar(sink, clamp);
@@ -67,6 +90,7 @@ void write_rootfs_tar_output(const ImageSet& images, const std::string& dest, in
     }
     tar.finish();
     file.commit();
+    meter.finish();
 }
 
 } // namespace mab::exporter

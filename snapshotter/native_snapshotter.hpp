@@ -4,7 +4,9 @@
 // Works on any filesystem; overlay comes with the sandbox.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,8 +42,17 @@ private:
     std::map<std::string, std::optional<std::string>> m_parents;
 };
 
+// Called with a regular file's size once its data is copied (not for a second link
+// to a file already copied).
+using CopiedBytes = std::function<void(uint64_t bytes)>;
+
 // Copies a whole tree preserving type, mode, owner (where permitted), mtime (ns),
 // xattrs, symlinks and hardlinks within the tree.
-void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to);
+void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to,
+               const CopiedBytes& copied = {});
+
+// The bytes copy_tree(from, …) copies: the sizes of the tree's regular files, a file
+// with several links in the tree counted once. A walk of stat calls, no reads.
+uint64_t tree_file_bytes(const std::filesystem::path& from);
 
 } // namespace mab::snapshotter

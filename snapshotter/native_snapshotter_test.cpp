@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <numeric>
+#include <vector>
+
 #include "base/error.hpp"
 #include "base/temp_dir.hpp"
 #include "snapshotter/test_support.hpp"
@@ -75,6 +78,25 @@ TEST_CASE("copy_tree preserves every entry type and its metadata", "[native]") {
     CHECK(inode_of(to / "h1") == inode_of(to / "sticky" / "h2"));
     write_file(to / "h1", "changed");
     CHECK(test::read_file(from / "h1") == std::string(200000, 'h'));
+}
+
+TEST_CASE("copy_tree reports each copied file's bytes; tree_file_bytes counts the same up front", "[native]") {
+    TempDir base("/tmp", "mab-copy-");
+    fs::path from = base.path() / "from";
+    make_dir(from);
+    make_dir(from / "d");
+    write_file(from / "d" / "f", std::string(70000, 'f'));
+    write_file(from / "h1", std::string(3000, 'h'));
+    // A second link is linked, not copied: its bytes count once.
+    REQUIRE(::link((from / "h1").c_str(), (from / "d" / "h2").c_str()) == 0);
+    make_symlink("/a/target/that/is/not/a/file", from / "link");
+    write_file(from / "empty", "");
+    REQUIRE(tree_file_bytes(from) == 73000);
+
+    std::vector<uint64_t> reported;
+    copy_tree(from, base.path() / "to", [&](uint64_t bytes) { reported.push_back(bytes); });
+    CHECK(reported.size() == 3);
+    CHECK(std::accumulate(reported.begin(), reported.end(), uint64_t{0}) == 73000);
 }
 
 TEST_CASE("native snapshots: prepare, commit, parent copies, remove", "[native]") {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "base/error.hpp"
@@ -27,6 +28,7 @@ constexpr size_t k_chunk = 64 * 1024;
 
 struct CopyState {
     std::map<std::pair<dev_t, ino_t>, std::string> copies;  // source inode -> first copy
+    const CopiedBytes* copied = nullptr;
     bool try_reflink = true;     // until the filesystem says it cannot
     bool try_copy_range = true;
 };
@@ -142,6 +144,7 @@ void copy_entry(int src, int dst, const std::string& name, const std::string& fr
         if (!out) throw_errno("create", to);
         copy_data(in.get(), out.get(), state, from, to);
         apply_metadata_fd(out.get(), st, from, to);
+        if (*state.copied) (*state.copied)(static_cast<uint64_t>(st.st_size));
     } else if (S_ISLNK(st.st_mode)) {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
         ssize_t n = ::readlinkat(src, name.c_str(), target.data(), target.size());
@@ -165,9 +168,27 @@ void copy_dir(int src, int dst, const std::string& from, const std::string& to, 
     for (const std::string& name : list_directory(src, from)) copy_entry(src, dst, name, from, to, state);
 }
 
+// tree_file_bytes below `dir`; `seen` holds the inodes with several links counted so far.
+uint64_t file_bytes_in(int dir, const std::string& display, std::set<std::pair<dev_t, ino_t>>& seen) {
+    uint64_t bytes = 0;
+    for (const std::string& name : list_directory(dir, display)) {
+        const std::string path = display + "/" + name;
+        struct stat st {};
+        if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("stat", path);
+        if (S_ISDIR(st.st_mode)) {
+            UniqueFd sub(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub) throw_errno("open", path);
+            bytes += file_bytes_in(sub.get(), path, seen);
+        } else if (S_ISREG(st.st_mode) && (st.st_nlink == 1 || seen.emplace(st.st_dev, st.st_ino).second)) {
+            bytes += static_cast<uint64_t>(st.st_size);
+        }
+    }
+    return bytes;
+}
+
 } // namespace
 
-void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to) {
+void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to, const CopiedBytes& copied) {
     UniqueFd src(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!src) throw_errno("open", from.string());
     struct stat st {};
@@ -176,8 +197,16 @@ void copy_tree(const std::filesystem::path& from, const std::filesystem::path& t
     UniqueFd dst(::open(to.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dst) throw_errno("open", to.string());
     CopyState state;
+    state.copied = &copied;
     copy_dir(src.get(), dst.get(), from.string(), to.string(), state);
     apply_metadata_fd(dst.get(), st, from.string(), to.string());
+}
+
+uint64_t tree_file_bytes(const std::filesystem::path& from) {
+    UniqueFd dir(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) throw_errno("open", from.string());
+    std::set<std::pair<dev_t, ino_t>> seen;
+    return file_bytes_in(dir.get(), from.string(), seen);
 }
 
 } // namespace mab::snapshotter

@@ -27,6 +27,11 @@ assert_eq "$(podman image inspect "$name:1" | jq -r '.[0].Architecture')" amd64 
 
 mab build --platform linux/amd64,linux/386 --load -t "$name:multi" -t "$name:also" "$ctx"
 assert_output_contains "Loaded manifest list: $name:multi"
+# One archive per platform, each its own transfer with its own "done".
+for platform in linux/amd64 linux/386; do
+  grep -E "^#[0-9]+ sending tarball $platform [0-9.]+(B|kB|MB) / [0-9.]+(B|kB|MB)( [0-9]+\.[0-9]s)? done\$" "$WORK/last.out" \
+    >/dev/null || fail "no 'sending tarball $platform … done' line"
+done
 assert_eq "$(podman manifest inspect "$name:also" | jq -r '[.manifests[].platform.architecture] | join(",")')" \
   "amd64,386" "podman's manifest list (second -t)"
 [[ -z "$(ls "$MAB_ROOT/tmp")" ]] || fail "archives left in $MAB_ROOT/tmp: $(ls "$MAB_ROOT/tmp")"

@@ -90,7 +90,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     for l in status.get("logs", []):
         assert l["stream"] == 1 and stamp.match(l["timestamp"]), l
         logs[l["vertex"]] = logs.get(l["vertex"], b"") + base64.b64decode(l["data"])
-    assert set(status) <= {"vertexes", "logs", "warnings"}, status
+    assert set(status) <= {"vertexes", "logs", "warnings", "statuses"}, status
 arm = [d for d, n in names.items() if re.match(r"\[linux/arm64 2/3\] RUN ", n)]
 assert len(arm) == 1, names
 assert logs[arm[0]] == b"hello from aarch64\nno newline", logs[arm[0]]
