@@ -16,7 +16,6 @@
 #include "base/error.hpp"
 #include "base/format.hpp"
 #include "base/temp_dir.hpp"
-#include "engine/ops/cache_mount_store.hpp"
 #include "oci/digest.hpp"
 
 namespace mab::engine::ops {
@@ -70,7 +69,8 @@ CacheLease::CacheLease(const std::filesystem::path& cache_root, const CacheMount
     // First, before anything inside is touched: no removal while we hold it.
     m_in_use = hold_cache_mount_dir(dir, cancelled);
     m_dir = dir;
-    mark_cache_mount_used(dir, CacheMountMeta{spec.id, spec.description, static_cast<int64_t>(std::time(nullptr))});
+    m_meta = CacheMountMeta{spec.id, spec.description, static_cast<int64_t>(std::time(nullptr))};
+    mark_cache_mount_used(dir, m_meta);
     const std::filesystem::path lock_path = dir / "lock";
     m_lock.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!m_lock) throw_errno("open", lock_path.string());
@@ -110,7 +110,7 @@ CacheLease::CacheLease(const std::filesystem::path& cache_root, const CacheMount
 
 CacheLease::~CacheLease() {
     if (m_private_copy) remove_tree_forcefully(m_path);
-    mark_cache_mount_used(m_dir, CacheMountMeta{});
+    mark_cache_mount_used(m_dir, m_meta);
     // The locks go with m_lock and m_in_use (declared first, released last).
 }
 

@@ -22,6 +22,7 @@
 
 #include "base/unique_fd.hpp"
 #include "engine/graph/op.hpp"
+#include "engine/ops/cache_mount_store.hpp"
 
 namespace mab::engine::ops {
 
@@ -57,6 +58,7 @@ private:
     std::filesystem::path m_path;
     bool m_private_copy = false;
     std::filesystem::path m_dir;
+    CacheMountMeta m_meta;
 };
 
 // The cache's directory under `cache_root` for `spec` (its lock file and data/ inside).
