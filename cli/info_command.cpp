@@ -78,8 +78,12 @@ int run_info_command(const std::vector<std::string>& args, CommandContext& ctx) 
     // Outside mab's namespace, as `mab binfmt` probes, and before entering it.
     const std::vector<emu::PlatformSupport> platforms = emu::probe_platforms();
     const GcSettings gc = gc_settings_for(ctx.config.gc, ctx.global.root);
+    // Enters mab's user and mount namespace, as a build does; the cache is listed in it
+    // (a rootless user's cache mounts hold files only the namespace can read).
+    const std::string snapshotter = probe_snapshotter(ctx);
     const CacheListing listing = list_cache(ctx.global.root);
-    const engine::cache::CacheUsage usage = engine::cache::measure_usage(listing.records, listing.blobs);
+    const engine::cache::CacheUsage usage =
+        engine::cache::measure_usage(listing.records, listing.blobs, listing.cache_mounts);
     std::error_code ec;
     const bool config_found = !ctx.config.path.empty() && std::filesystem::exists(ctx.config.path, ec);
 
@@ -103,12 +107,16 @@ int run_info_command(const std::vector<std::string>& args, CommandContext& ctx) 
     line("Enabled", gc.enabled ? "true" : "false", "  ");
     line("Keep Duration", go_duration(gc.policy.keep_duration), "  ");
     line("Keep Bytes", fmt::format("{} ({})", human_size(gc.policy.keep_bytes), gc.keep_storage_origin), "  ");
+    line("Cache Mounts",
+         fmt::format("unused for {} go first while the cache is above {}", go_duration(gc.policy.cache_mount_keep_duration),
+                     human_size(gc.policy.cache_mount_keep_bytes)),
+         "  ");
     fmt::print("Cache:\n");
     line("Records", std::to_string(usage.records.size()), "  ");
     line("Blobs", std::to_string(listing.blobs.size()), "  ");
+    line("Cache mounts", std::to_string(listing.cache_mounts.size()), "  ");
     print_usage_totals(usage, "  ", 18);
-    // Last: it enters mab's user and mount namespace, as a build does.
-    line("Snapshotter", probe_snapshotter(ctx));
+    line("Snapshotter", snapshotter);
     return 0;
 }
 

@@ -61,12 +61,30 @@ struct Fixture {
         return r;
     }
 
-    PrunePlanner planner() { return PrunePlanner(records.list(), content.list(), k_now); }
+    PrunePlanner planner(std::vector<CacheMountEntry> mounts = {}) {
+        return PrunePlanner(records.list(), content.list(), std::move(mounts), k_now);
+    }
 };
 
 std::vector<std::string> descriptions(const std::vector<CacheRecord>& records) {
     std::vector<std::string> out;
     for (const CacheRecord& r : records) out.push_back(r.description);
+    return out;
+}
+
+const RemoveCacheMount no_cache_mounts = [](const CacheMountEntry&) -> bool {
+    FAIL("no cache mount is in the plan");
+    return false;
+};
+
+// A cache mount entry: `size` bytes, last used `age` seconds ago.
+CacheMountEntry mount(const std::string& name, int64_t size, int64_t age, bool in_use = false) {
+    return CacheMountEntry{name, name, "cached mount /" + name, k_now - 200 * k_hour, k_now - age, size, in_use};
+}
+
+std::vector<std::string> names(const std::vector<CacheMountEntry>& mounts) {
+    std::vector<std::string> out;
+    for (const CacheMountEntry& m : mounts) out.push_back(m.name);
     return out;
 }
 
@@ -78,7 +96,7 @@ bool plan_removes(const PrunePlan& plan, const oci::Descriptor& blob) {
 
 TEST_CASE("usage: private sizes per record, shared blobs, unreferenced blobs") {
     Fixture f;
-    const CacheUsage usage = measure_usage(f.records.list(), f.content.list());
+    const CacheUsage usage = measure_usage(f.records.list(), f.content.list(), {});
     CHECK(usage.total == 1750);
     CHECK(usage.shared == 1000);
     CHECK(usage.private_bytes == 750);
@@ -169,7 +187,7 @@ TEST_CASE("executing a plan removes records first, then only unreferenced blobs"
     planner.apply(PruneRule{std::nullopt, 1250});
     fs::create_directories(f.dir.path() / "stat");
     write_file_atomically(f.dir.path() / "stat" / "abc", "12345");
-    const PruneResult result = execute_plan(planner.plan(), f.records, f.content, f.dir.path() / "stat");
+    const PruneResult result = execute_plan(planner.plan(), f.records, f.content, no_cache_mounts, f.dir.path() / "stat");
     CHECK(result.records.size() == 2);
     CHECK(result.blobs == 3);
     CHECK(result.bytes == 550 + 5);
@@ -185,19 +203,132 @@ TEST_CASE("executing a plan removes records first, then only unreferenced blobs"
 TEST_CASE("automatic GC: old entries go, then LRU above keep-storage; recent loose blobs stay") {
     Fixture f;
     SECTION("under the size limit only the age rule removes") {
-        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), GcPolicy{1'000'000, 40 * k_hour}, k_now);
+        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), {}, GcPolicy{1'000'000, 40 * k_hour}, k_now);
         CHECK(descriptions(plan.records) == std::vector<std::string>{"RUN C"});
         CHECK_FALSE(plan_removes(plan, f.loose));  // 30 hours old, under the age limit
     }
     SECTION("above the limit the least recently used go, loose blobs included") {
-        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), GcPolicy{1300, 1000 * k_hour}, k_now);
+        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), {}, GcPolicy{1300, 1000 * k_hour}, k_now);
         CHECK(descriptions(plan.records) == std::vector<std::string>{"RUN C"});
         CHECK(plan_removes(plan, f.loose));
         CHECK(plan.bytes == 450);
     }
     SECTION("nothing to do") {
-        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), GcPolicy{1'000'000, 1000 * k_hour}, k_now);
+        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), {}, GcPolicy{1'000'000, 1000 * k_hour}, k_now);
         CHECK(plan.records.empty());
         CHECK(plan.blobs.empty());
     }
+}
+
+TEST_CASE("usage: cache mounts count toward the total; one in use is not reclaimable") {
+    Fixture f;
+    const CacheUsage usage =
+        measure_usage(f.records.list(), f.content.list(), {mount("small", 10, k_hour), mount("big", 300, k_hour, true)});
+    CHECK(usage.total == 1750 + 310);
+    CHECK(usage.private_bytes == 750 + 310);
+    CHECK(usage.reclaimable == 1750 + 10);
+    CHECK(names(usage.cache_mounts) == std::vector<std::string>{"big", "small"});  // largest first
+}
+
+TEST_CASE("type filters select records and blobs (regular) or cache mounts (exec.cachemount)") {
+    Fixture f;
+    const std::vector<CacheMountEntry> mounts{mount("m1", 100, 2 * k_hour), mount("m2", 100, 50 * k_hour),
+                                              mount("busy", 100, 90 * k_hour, true)};
+    SECTION("type=exec.cachemount: only cache mounts, never one in use") {
+        PrunePlanner planner = f.planner(mounts);
+        TypeFilter only_mounts;
+        only_mounts.only = {"exec.cachemount"};
+        planner.apply(PruneRule{std::nullopt, std::nullopt, only_mounts});
+        const PrunePlan plan = planner.plan();
+        CHECK(plan.records.empty());
+        CHECK(plan.blobs.empty());
+        CHECK(names(plan.cache_mounts) == std::vector<std::string>{"m2", "m1"});  // LRU order
+        CHECK(plan.bytes == 200);
+    }
+    SECTION("type=regular leaves cache mounts") {
+        PrunePlanner planner = f.planner(mounts);
+        TypeFilter regular;
+        regular.only = {"regular"};
+        planner.apply(PruneRule{std::nullopt, std::nullopt, regular});
+        CHECK(planner.plan().cache_mounts.empty());
+        CHECK(planner.plan().records.size() == 3);
+    }
+    SECTION("type!=regular is the same as type=exec.cachemount here") {
+        PrunePlanner planner = f.planner(mounts);
+        TypeFilter not_regular;
+        not_regular.except = {"regular"};
+        planner.apply(PruneRule{std::nullopt, std::nullopt, not_regular});
+        CHECK(planner.plan().records.empty());
+        CHECK(names(planner.plan().cache_mounts) == std::vector<std::string>{"m2", "m1"});
+    }
+    SECTION("until= and keep-storage count cache mounts with everything else") {
+        PrunePlanner planner = f.planner(mounts);
+        // 1750 + 300: removing C (400, plus loose 50 unused 30h) and m2 (100, unused 50h) in LRU order:
+        // m2 (50h) first, then C (48h), then stop: 2050 - 100 - 400 = 1550 <= 1600.
+        planner.apply(PruneRule{24 * k_hour, 1600});
+        const PrunePlan plan = planner.plan();
+        CHECK(names(plan.cache_mounts) == std::vector<std::string>{"m2"});
+        CHECK(descriptions(plan.records) == std::vector<std::string>{"RUN C"});
+        CHECK_FALSE(plan_removes(plan, f.loose));
+        CHECK(planner.kept_bytes() == 1550);
+    }
+    SECTION("source.local (the stat caches) selects no entry") {
+        PrunePlanner planner = f.planner(mounts);
+        TypeFilter local;
+        local.only = {"source.local"};
+        planner.apply(PruneRule{std::nullopt, std::nullopt, local});
+        CHECK(planner.plan().records.empty());
+        CHECK(planner.plan().cache_mounts.empty());
+        CHECK(planner.plan().blobs.empty());
+    }
+}
+
+TEST_CASE("automatic GC: cache mounts unused for 48h go first while the cache is above their share") {
+    Fixture f;
+    const std::vector<CacheMountEntry> mounts{mount("old", 500, 60 * k_hour), mount("older", 500, 70 * k_hour),
+                                              mount("fresh", 500, 1 * k_hour)};
+    // 1750 blobs + 1500 cache mounts = 3250.
+    GcPolicy policy{1'000'000, 1000 * k_hour, 3000, 48 * k_hour};
+    SECTION("above the cache mounts' share: the least recently used old one goes, records stay") {
+        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), mounts, policy, k_now);
+        CHECK(names(plan.cache_mounts) == std::vector<std::string>{"older"});
+        CHECK(plan.records.empty());
+    }
+    SECTION("below it: none") {
+        policy.cache_mount_keep_bytes = 4000;
+        CHECK(plan_gc(f.records.list(), f.content.list(), mounts, policy, k_now).cache_mounts.empty());
+    }
+    SECTION("keep-storage then takes cache mounts and records by last use alike") {
+        policy.cache_mount_keep_bytes = 4000;
+        policy.keep_bytes = 2000;
+        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), mounts, policy, k_now);
+        // older (70h), old (60h): 3250 - 1000 = 2250; then C (48h): 1850 <= 2000.
+        CHECK(names(plan.cache_mounts) == std::vector<std::string>{"older", "old"});
+        CHECK(descriptions(plan.records) == std::vector<std::string>{"RUN C"});
+    }
+    SECTION("a cache mount in use is never collected") {
+        std::vector<CacheMountEntry> busy = mounts;
+        for (CacheMountEntry& m : busy) m.in_use = true;
+        policy.keep_bytes = 0;
+        const PrunePlan plan = plan_gc(f.records.list(), f.content.list(), busy, policy, k_now);
+        CHECK(plan.cache_mounts.empty());
+        CHECK(plan.records.size() == 3);
+    }
+}
+
+TEST_CASE("executing a plan removes its cache mounts through the callback, skipping busy ones") {
+    Fixture f;
+    PrunePlanner planner = f.planner({mount("gone", 100, k_hour), mount("taken", 200, 2 * k_hour)});
+    TypeFilter only_mounts;
+    only_mounts.only = {"exec.cachemount"};
+    planner.apply(PruneRule{std::nullopt, std::nullopt, only_mounts});
+    std::vector<std::string> asked;
+    const PruneResult result = execute_plan(planner.plan(), f.records, f.content, [&](const CacheMountEntry& m) {
+        asked.push_back(m.name);
+        return m.name != "taken";  // a RUN took it since the listing
+    });
+    CHECK(asked == std::vector<std::string>{"taken", "gone"});
+    CHECK(names(result.cache_mounts) == std::vector<std::string>{"gone"});
+    CHECK(result.bytes == 100);
+    CHECK(f.records.list().size() == 3);
 }

@@ -12,7 +12,8 @@ std::set<oci::Digest> blobs_of(const CacheRecord& record) {
 }
 
 CacheUsage measure_usage(const std::vector<CacheRecord>& records,
-                         const std::vector<oci::ContentStore::BlobInfo>& blobs) {
+                         const std::vector<oci::ContentStore::BlobInfo>& blobs,
+                         const std::vector<CacheMountEntry>& cache_mounts) {
     std::map<oci::Digest, const oci::ContentStore::BlobInfo*> on_disk;
     for (const auto& blob : blobs) on_disk[blob.digest] = &blob;
     std::map<oci::Digest, int> references;
@@ -31,6 +32,11 @@ CacheUsage measure_usage(const std::vector<CacheRecord>& records,
             usage.shared += blob.size;
         }
     }
+    usage.reclaimable = usage.total;
+    for (const CacheMountEntry& mount : cache_mounts) {
+        usage.total += mount.size;
+        if (!mount.in_use) usage.reclaimable += mount.size;
+    }
     usage.private_bytes = usage.total - usage.shared;
     for (const CacheRecord& record : records) {
         RecordUsage entry{record, 0, false};
@@ -47,6 +53,13 @@ CacheUsage measure_usage(const std::vector<CacheRecord>& records,
         if (a.record.last_used != b.record.last_used) return a.record.last_used > b.record.last_used;
         return a.record.key.str() < b.record.key.str();
     });
+    usage.cache_mounts = cache_mounts;
+    std::sort(usage.cache_mounts.begin(), usage.cache_mounts.end(),
+              [](const CacheMountEntry& a, const CacheMountEntry& b) {
+                  if (a.size != b.size) return a.size > b.size;
+                  if (a.last_used != b.last_used) return a.last_used > b.last_used;
+                  return a.name < b.name;
+              });
     return usage;
 }
 

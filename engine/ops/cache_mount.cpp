@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -65,9 +66,11 @@ CacheLease::CacheLease(const std::filesystem::path& cache_root, const CacheMount
                        const std::function<void(const std::filesystem::path&)>& seed,
                        const std::function<bool()>& cancelled) {
     const std::filesystem::path dir = cache_mount_dir(cache_root, spec);
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw Error(ErrorKind::io, fmt::format("create cache mount directory {}: {}", dir, ec.message()));
+    // First, before anything inside is touched: no removal while we hold it.
+    m_in_use = hold_cache_mount_dir(dir, cancelled);
+    m_dir = dir;
+    m_meta = CacheMountMeta{spec.id, spec.description, static_cast<int64_t>(std::time(nullptr))};
+    mark_cache_mount_used(dir, m_meta);
     const std::filesystem::path lock_path = dir / "lock";
     m_lock.reset(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!m_lock) throw_errno("open", lock_path.string());
@@ -107,7 +110,8 @@ CacheLease::CacheLease(const std::filesystem::path& cache_root, const CacheMount
 
 CacheLease::~CacheLease() {
     if (m_private_copy) remove_tree_forcefully(m_path);
-    // The lock goes with m_lock.
+    mark_cache_mount_used(m_dir, m_meta);
+    // The locks go with m_lock and m_in_use (declared first, released last).
 }
 
 } // namespace mab::engine::ops

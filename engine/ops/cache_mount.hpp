@@ -7,6 +7,9 @@
 //  - locked: one RUN at a time (an exclusive lock: the next waits);
 //  - private: data/ when nobody uses it, else a fresh empty directory for this RUN,
 //    removed after it.
+// Whatever the sharing, a lease also holds the directory's own flock shared, which
+// `mab prune` and the GC test before removing a cache mount (cache_mount_store.hpp), and
+// marks the cache used in its meta.json when it starts and ends.
 #pragma once
 
 #include <sys/types.h>
@@ -19,6 +22,7 @@
 
 #include "base/unique_fd.hpp"
 #include "engine/graph/op.hpp"
+#include "engine/ops/cache_mount_store.hpp"
 
 namespace mab::engine::ops {
 
@@ -29,6 +33,7 @@ struct CacheMountSpec {
     uint32_t uid = 0;
     uint32_t gid = 0;
     std::string seed_key = {};  // "" without from=; else names what seeds it (part of the dir's name)
+    std::string description = {};  // for `mab du`: "cached mount TARGET from exec ARGS"
 };
 
 class CacheLease {
@@ -48,9 +53,12 @@ public:
     const std::filesystem::path& path() const { return m_path; }
 
 private:
+    UniqueFd m_in_use;  // the directory's flock, shared
     UniqueFd m_lock;
     std::filesystem::path m_path;
     bool m_private_copy = false;
+    std::filesystem::path m_dir;
+    CacheMountMeta m_meta;
 };
 
 // The cache's directory under `cache_root` for `spec` (its lock file and data/ inside).

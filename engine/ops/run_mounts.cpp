@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
@@ -87,7 +88,7 @@ PreparedMounts::PreparedMounts(const graph::ExecOp& op, const std::vector<FileOp
             add_bind(mount, inputs);
             break;
         case graph::MountType::cache:
-            add_cache(mount, inputs, cancelled);
+            add_cache(mount, inputs, op.args, cancelled);
             break;
         case graph::MountType::tmpfs: {
             executor::SandboxMount m;
@@ -147,7 +148,7 @@ void PreparedMounts::add_bind(const graph::ExecMount& mount, const std::vector<F
 }
 
 void PreparedMounts::add_cache(const graph::ExecMount& mount, const std::vector<FileOpInput>& inputs,
-                               const std::function<bool()>& cancelled) {
+                               const std::vector<std::string>& args, const std::function<bool()>& cancelled) {
     if (m_config.cache_root.empty())
         throw mount_error(mount, "cache mounts need a storage root (none was configured)");
     CacheMountSpec spec;
@@ -156,6 +157,8 @@ void PreparedMounts::add_cache(const graph::ExecMount& mount, const std::vector<
     spec.mode = mount.mode.value_or(0755);
     spec.uid = mount.uid.value_or(0);
     spec.gid = mount.gid.value_or(0);
+    // BuildKit's description of a cache mount, which `mab du --verbose` shows.
+    spec.description = fmt::format("cached mount {} from exec {}", mount.target, fmt::join(args, " "));
     std::function<void(const std::filesystem::path&)> seed;
     if (mount.input) {
         const FileOpInput& input = mount_input(mount, inputs);

@@ -60,7 +60,7 @@ public:
 private:
     void add_bind(const graph::ExecMount& mount, const std::vector<FileOpInput>& inputs);
     void add_cache(const graph::ExecMount& mount, const std::vector<FileOpInput>& inputs,
-                   const std::function<bool()>& cancelled);
+                   const std::vector<std::string>& args, const std::function<bool()>& cancelled);
     void add_secret(const graph::ExecMount& mount, size_t index);
     void add_ssh(const graph::ExecMount& mount, size_t index);
     const std::filesystem::path& scratch_dir() const;

@@ -60,8 +60,8 @@ assert_eq "$(grep -c '^ID:' "$WORK/last.out")" 4 "du --verbose: one block per re
 assert_output_contains "Description:  [4/4] RUN cat /app.txt > /seen"
 mab du --filter until=1h
 assert_eq "$(record_rows | wc -l)" 0 "nothing is unused for an hour yet"
-mab_fails du --filter type=regular
-assert_output_contains "unsupported filter \"type=regular\""
+mab_fails du --filter id=abc
+assert_output_contains "unsupported filter \"id=abc\""
 
 # prune --filter until=: only records unused for that long go; the rebuild runs exactly them.
 age '3 days ago' "[3/4] COPY app.txt /app.txt"
