@@ -10,6 +10,7 @@
 #include "base/error.hpp"
 #include "oci/compression.hpp"
 #include "oci/parallel_gzip.hpp"
+#include "oci/parallel_gzip_block.hpp"
 
 using mab::Error;
 using mab::ErrorKind;
@@ -103,6 +104,62 @@ std::string unzstd(const std::string& in) {
     CHECK(input.pos == input.size); // one frame, nothing after it
     ZSTD_freeDStream(d);
     return out;
+}
+
+constexpr size_t k_block = 256 * 1024;  // parallel gzip's block size
+
+// Incompressible bytes (xorshift64), the same for the same seed.
+std::string random_bytes(size_t n, uint64_t seed) {
+    std::string out(n, '\0');
+    uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 1;
+    for (char& c : out) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        c = static_cast<char>(state >> 24);
+    }
+    return out;
+}
+
+// Numbers, one a line, as `seq` writes them.
+std::string text_bytes(size_t n) {
+    std::string out;
+    for (uint64_t i = 1; out.size() < n; ++i) out += std::to_string(i) + "\n";
+    out.resize(n);
+    return out;
+}
+
+// Inflates raw deflate (no gzip wrapper) that must end with a final block.
+std::string raw_inflate(const std::vector<unsigned char>& in) {
+    z_stream z{};
+    REQUIRE(inflateInit2(&z, -15) == Z_OK);
+    z.next_in = const_cast<Bytef*>(in.data());
+    z.avail_in = static_cast<uInt>(in.size());
+    std::string out;
+    std::vector<char> buf(1 << 16);
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        z.next_out = reinterpret_cast<Bytef*>(buf.data());
+        z.avail_out = static_cast<uInt>(buf.size());
+        rc = inflate(&z, Z_NO_FLUSH);
+        REQUIRE((rc == Z_OK || rc == Z_STREAM_END));
+        out.append(buf.data(), buf.size() - z.avail_out);
+    }
+    CHECK(z.avail_in == 0);
+    inflateEnd(&z);
+    return out;
+}
+
+const unsigned char* bytes(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+// parallel gzip at `level` on `threads` threads, `data` written in pieces of `piece` bytes.
+std::string parallel_gzip(const std::string& data, int level, unsigned threads, size_t piece) {
+    StringSink out;
+    std::unique_ptr<Sink> gz = make_parallel_gzip(level, out, threads);
+    for (size_t pos = 0; pos < data.size(); pos += piece)
+        gz->write(data.data() + pos, std::min(piece, data.size() - pos));
+    gz->finish();
+    return out.bytes;
 }
 
 } // namespace
@@ -265,4 +322,119 @@ TEST_CASE("zstd output does not depend on the number of worker threads", "[compr
         ZSTD_freeCCtx(cctx);
         CHECK(out == ours);
     }
+}
+
+TEST_CASE("gzip blocks: random bytes are stored, text, binaries and mixtures are deflated", "[compression]") {
+    const std::string random = random_bytes(k_block, 1);
+    CHECK(classify_block(bytes(random), random.size()) == BlockKind::incompressible);
+    CHECK(classify_block(bytes(random), 64 * 1024) == BlockKind::incompressible);
+    // Below 64 KiB nothing is judged random.
+    CHECK(classify_block(bytes(random), 64 * 1024 - 1) == BlockKind::ordinary);
+    const std::string text = text_bytes(k_block);
+    CHECK(classify_block(bytes(text), text.size()) == BlockKind::ordinary);
+    // Half random, half zeros: deflate halves it, so it must not be stored.
+    std::string half = random.substr(0, k_block / 2) + std::string(k_block / 2, '\0');
+    CHECK(classify_block(bytes(half), half.size()) == BlockKind::ordinary);
+    // Random over 200 of the 256 byte values (7.6 bits a byte): deflate saves 4%.
+    std::string narrow = random;
+    for (char& c : narrow) c = static_cast<char>(static_cast<unsigned char>(c) % 200);
+    CHECK(classify_block(bytes(narrow), narrow.size()) == BlockKind::ordinary);
+    // Uniform at any size, any value; empty is not.
+    for (size_t n : {size_t{1}, size_t{2}, size_t{1000}, k_block}) {
+        const std::string same(n, '\xaa');
+        CHECK(classify_block(bytes(same), n) == BlockKind::uniform);
+    }
+    std::string almost(k_block, '\0');
+    almost[k_block - 1] = 1;
+    CHECK(classify_block(bytes(almost), almost.size()) == BlockKind::ordinary);
+    CHECK(classify_block(bytes(random), 0) == BlockKind::ordinary);
+}
+
+TEST_CASE("gzip blocks: stored blocks are raw deflate, 65535 bytes at most, BFINAL only at the end",
+          "[compression]") {
+    const std::string random = random_bytes(200000, 2);
+    for (size_t n : {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{200000}}) {
+        std::vector<unsigned char> out;
+        append_stored(out, bytes(random), n, true);
+        const size_t pieces = n == 0 ? 1 : (n + 65534) / 65535;
+        CHECK(out.size() == n + 5 * pieces);
+        CHECK(raw_inflate(out) == random.substr(0, n));
+        CHECK(out[0] == (pieces == 1 ? 1 : 0));
+    }
+    // Between deflated blocks: a sync-flushed block, stored bytes, then the final block
+    // deflated with the stored bytes' tail as dictionary (so it refers back into them).
+    const std::string text = text_bytes(100000);
+    std::vector<unsigned char> out;
+    append_deflated(out, 1, {}, bytes(text), text.size(), false);
+    append_stored(out, bytes(random), random.size(), false);
+    CHECK(out.back() == static_cast<unsigned char>(random.back()));
+    const std::string tail = random.substr(random.size() - 32768);
+    const std::vector<unsigned char> dictionary(tail.begin(), tail.end());
+    append_deflated(out, 6, dictionary, bytes(tail), tail.size(), true);
+    CHECK(raw_inflate(out) == text + random + tail);
+}
+
+TEST_CASE("parallel gzip: mixed random, uniform and text inputs round-trip, the same bytes for any threads "
+          "and writes", "[compression]") {
+    const std::string random = random_bytes(3 * k_block, 3);
+    const std::string text = text_bytes(3 * k_block);
+    std::vector<std::pair<std::string, std::string>> inputs = {
+        {"empty", ""},
+        {"one byte", "x"},
+        {"one zero", std::string(1, '\0')},
+        {"block - 1 random", random.substr(0, k_block - 1)},
+        {"block random", random.substr(0, k_block)},
+        {"block + 1 random", random.substr(0, k_block + 1)},
+        {"block - 1 zeros", std::string(k_block - 1, '\0')},
+        {"block + 1 zeros", std::string(k_block + 1, '\0')},
+        {"3 blocks of text", text},
+        {"text, random, zeros, ending random", text.substr(0, k_block + 7) + random +
+                                                   std::string(2 * k_block, '\0') + random.substr(0, 70000)},
+        {"random, text, ending uniform", random + text.substr(0, 1000) + std::string(3 * k_block, '\x7f')},
+        // Uniform blocks of different values and sizes: what is reused must match exactly.
+        {"alternating uniform values", std::string(k_block, '\0') + std::string(k_block, '\xff') +
+                                           std::string(k_block, '\0') + std::string(k_block - 10, '\xff') +
+                                           std::string(10, '\0') + std::string(k_block, '\0')},
+        // Exactly 4 blocks, the last one uniform, then the same plus a shorter uniform tail.
+        {"4 blocks, last uniform", random + std::string(k_block, '\0')},
+        {"uniform tail shorter", random + std::string(k_block, '\0') + std::string(5000, '\0')},
+    };
+    for (const auto& [name, data] : inputs) {
+        for (int level : {1, 6}) {
+            INFO(name << ", level " << level);
+            const std::string one = parallel_gzip(data, level, 1, 1 << 20);
+            CHECK(gunzip(one) == data);
+            CHECK(parallel_gzip(data, level, 2, 4093) == one);
+            CHECK(parallel_gzip(data, level, 4, k_block) == one);
+            CHECK(parallel_gzip(data, level, 4, 1) == one);
+        }
+    }
+    // Levels 0 and 9 use the same blocks.
+    const std::string mixed = random + std::string(2 * k_block, '\0') + text;
+    for (int level : {0, 9}) CHECK(gunzip(parallel_gzip(mixed, level, 2, 65537)) == mixed);
+}
+
+TEST_CASE("parallel gzip: random input costs only the stored blocks' headers", "[compression]") {
+    const std::string random = random_bytes(4 * k_block, 4);
+    // 10 bytes of header, 8 of trailer, 5 stored blocks (65535 * 4 + 4) of 5 bytes per block.
+    for (int level : {1, 6, 9}) CHECK(parallel_gzip(random, level, 2, 1 << 20).size() == random.size() + 18 + 4 * 25);
+    // Not a whole block: deflated, with deflate's own overhead (a fraction of a percent).
+    const std::string tail = random.substr(0, 10000);
+    CHECK(parallel_gzip(tail, 1, 1, 1 << 20).size() < tail.size() + 100);
+}
+
+TEST_CASE("parallel gzip: a uniform 64 MiB input is the same small block repeated", "[compression]") {
+    const std::string zeros(64u << 20, '\0');
+    const std::string out = parallel_gzip(zeros, 1, 2, 1 << 20);
+    CHECK(out.size() < zeros.size() / 200);
+    CHECK(gunzip(out) == zeros);
+    // The body: 255 copies of one block deflated without a dictionary, then the final one.
+    std::vector<unsigned char> block, final_block;
+    append_deflated(block, 1, {}, bytes(zeros), k_block, false);
+    append_deflated(final_block, 1, {}, bytes(zeros), k_block, true);
+    std::string expected;
+    for (int i = 0; i < 255; ++i) expected.append(block.begin(), block.end());
+    expected.append(final_block.begin(), final_block.end());
+    REQUIRE(out.size() == 10 + expected.size() + 8);
+    CHECK(out.substr(10, expected.size()) == expected);
 }

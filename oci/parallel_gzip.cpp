@@ -4,11 +4,14 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "base/error.hpp"
+#include "oci/parallel_gzip_block.hpp"
 
 namespace mab::oci {
 
@@ -28,30 +31,62 @@ struct Block {
     std::string error;
 };
 
-void compress_block(Block& b, int level) {
-    b.crc = crc32(crc32(0L, Z_NULL, 0), b.input.data(), static_cast<uInt>(b.input.size()));
-    z_stream s{};
-    if (deflateInit2(&s, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        b.error = "zlib: deflateInit2 failed";
-        return;
+// Uniform blocks (runs of one byte value: sparse files, zeroed images) are compressed
+// without a dictionary, so their deflate bytes depend only on (value, size, last) and are
+// made once per stream. Two workers may make the same entry at once; both get the same
+// bytes, so which one is kept does not matter.
+class UniformBlocks {
+public:
+    struct Compressed {
+        std::vector<unsigned char> output;
+        uLong crc = 0;
+    };
+
+    std::shared_ptr<const Compressed> get(unsigned char value, size_t size, bool last, int level) {
+        const Key key{value, size, last};
+        {
+            std::lock_guard lock(m_mutex);
+            auto it = m_made.find(key);
+            if (it != m_made.end()) return it->second;
+        }
+        auto made = std::make_shared<Compressed>();
+        const std::vector<unsigned char> input(size, value);
+        made->crc = crc32(crc32(0L, Z_NULL, 0), input.data(), static_cast<uInt>(size));
+        append_deflated(made->output, level, {}, input.data(), size, last);
+        std::lock_guard lock(m_mutex);
+        return m_made.emplace(key, std::move(made)).first->second;
     }
-    if (!b.dictionary.empty() &&
-        deflateSetDictionary(&s, b.dictionary.data(), static_cast<uInt>(b.dictionary.size())) != Z_OK) {
-        deflateEnd(&s);
-        b.error = "zlib: deflateSetDictionary failed";
-        return;
+
+private:
+    using Key = std::tuple<unsigned char, size_t, bool>;
+    std::mutex m_mutex;
+    std::map<Key, std::shared_ptr<const Compressed>> m_made;
+};
+
+void compress_block(Block& b, int level, UniformBlocks& uniform) {
+    const unsigned char* data = b.input.data();
+    const size_t size = b.input.size();
+    try {
+        switch (classify_block(data, size)) {
+        case BlockKind::uniform: {
+            std::shared_ptr<const UniformBlocks::Compressed> made = uniform.get(data[0], size, b.last, level);
+            b.output = made->output;
+            b.crc = made->crc;
+            return;
+        }
+        case BlockKind::incompressible:
+            b.crc = crc32(crc32(0L, Z_NULL, 0), data, static_cast<uInt>(size));
+            append_stored(b.output, data, size, b.last);
+            return;
+        case BlockKind::ordinary:
+            b.crc = crc32(crc32(0L, Z_NULL, 0), data, static_cast<uInt>(size));
+            append_deflated(b.output, level, b.dictionary, data, size, b.last);
+            return;
+        }
+    } catch (const std::exception& e) {
+        // Workers cannot throw: the error travels with the block to the writing thread.
+        b.error = e.what();
     }
-    b.output.resize(deflateBound(&s, static_cast<uLong>(b.input.size())) + 16);
-    s.next_in = b.input.data();
-    s.avail_in = static_cast<uInt>(b.input.size());
-    s.next_out = b.output.data();
-    s.avail_out = static_cast<uInt>(b.output.size());
-    const int flush = b.last ? Z_FINISH : Z_SYNC_FLUSH;
-    int rc = deflate(&s, flush);
-    // deflateBound covers one call's whole output; anything else is a zlib failure.
-    if ((b.last && rc != Z_STREAM_END) || (!b.last && (rc != Z_OK || s.avail_in != 0))) b.error = "zlib: deflate failed";
-    b.output.resize(b.output.size() - s.avail_out);
-    deflateEnd(&s);
 }
 
 class ParallelGzip final : public Sink {
@@ -119,7 +154,7 @@ private:
         m_current.reserve(k_block);
         m_size += block->input.size();
         if (m_workers.empty()) {
-            compress_block(*block, m_level);
+            compress_block(*block, m_level, m_uniform);
             block->done = true;
             m_pending.push_back(block);
             write_front();
@@ -162,7 +197,7 @@ private:
                 block = m_queue.front();
                 m_queue.pop_front();
             }
-            compress_block(*block, m_level);
+            compress_block(*block, m_level, m_uniform);
             {
                 std::lock_guard lock(m_mutex);
                 block->done = true;
@@ -183,6 +218,7 @@ private:
 
     const int m_level;
     Sink& m_out;
+    UniformBlocks m_uniform;
     const unsigned m_threads;
     std::vector<unsigned char> m_current;
     std::vector<unsigned char> m_dictionary;

@@ -5,6 +5,9 @@
 // CRC-32s combined). One ordinary gzip member comes out: any gunzip reads it, the ratio
 // is within a fraction of a percent of single-threaded deflate, and the bytes depend only
 // on the input and the level, never on the number of threads or how writes were cut.
+// Two kinds of block skip deflate's slow search (oci/parallel_gzip_block.hpp): blocks
+// as evenly spread as random data are stored as they are, and blocks of one repeated
+// byte are compressed once per stream and reused.
 #pragma once
 
 #include <memory>
