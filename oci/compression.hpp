@@ -26,7 +26,8 @@ std::string compression_name(Compression c);
 
 // The compressor's finish() writes the stream's end to `out` but does not finish `out`
 // (its owner does, as Go's gzip.Writer.Close leaves the underlying writer open).
-// level: nullopt means the format's default (gzip 6 — as Go's default used by buildx; zstd 3).
+// level: nullopt means the format's default (gzip 1 — BestSpeed, as go-containerregistry's
+// layers; zstd 3).
 // gzip output is deterministic: no name, mtime 0, OS byte 255 ("unknown").
 // Levels: gzip 0-9, zstd 0-22 (0 = zstd's default); others throw Error(usage).
 std::unique_ptr<Sink> make_compressor(Compression c, std::optional<int> level, Sink& out);
