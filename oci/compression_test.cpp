@@ -66,11 +66,13 @@ std::string compress(Compression c, std::optional<int> level, const std::string&
     return out.bytes;
 }
 
-std::string gunzip(const std::string& in) {
+// Inflates one whole stream: window_bits 15 + 16 for gzip, -15 for raw deflate (which
+// must end with a final block).
+std::string inflate_all(const void* in, size_t size, int window_bits) {
     z_stream z{};
-    REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
+    REQUIRE(inflateInit2(&z, window_bits) == Z_OK);
+    z.next_in = static_cast<Bytef*>(const_cast<void*>(in));
+    z.avail_in = static_cast<uInt>(size);
     std::string out;
     std::vector<char> buf(1 << 16);
     int rc = Z_OK;
@@ -85,6 +87,8 @@ std::string gunzip(const std::string& in) {
     inflateEnd(&z);
     return out;
 }
+
+std::string gunzip(const std::string& in) { return inflate_all(in.data(), in.size(), 15 + 16); }
 
 std::string unzstd(const std::string& in) {
     ZSTD_DStream* d = ZSTD_createDStream();
@@ -129,26 +133,7 @@ std::string text_bytes(size_t n) {
     return out;
 }
 
-// Inflates raw deflate (no gzip wrapper) that must end with a final block.
-std::string raw_inflate(const std::vector<unsigned char>& in) {
-    z_stream z{};
-    REQUIRE(inflateInit2(&z, -15) == Z_OK);
-    z.next_in = const_cast<Bytef*>(in.data());
-    z.avail_in = static_cast<uInt>(in.size());
-    std::string out;
-    std::vector<char> buf(1 << 16);
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
-        z.next_out = reinterpret_cast<Bytef*>(buf.data());
-        z.avail_out = static_cast<uInt>(buf.size());
-        rc = inflate(&z, Z_NO_FLUSH);
-        REQUIRE((rc == Z_OK || rc == Z_STREAM_END));
-        out.append(buf.data(), buf.size() - z.avail_out);
-    }
-    CHECK(z.avail_in == 0);
-    inflateEnd(&z);
-    return out;
-}
+std::string raw_inflate(const std::vector<unsigned char>& in) { return inflate_all(in.data(), in.size(), -15); }
 
 const unsigned char* bytes(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
