@@ -1,3 +1,7 @@
+#include <sys/utsname.h>
+
+#include <cstdio>
+
 #include "base/user_namespace_probe.hpp"
 #include "snapshotter/overlay.hpp"
 
@@ -297,4 +301,31 @@ TEST_CASE("overlay_supported is false where mounting is not permitted", "[overla
     }
     CHECK_FALSE(overlay_supported(base.path()));
     CHECK(list_tree(base.path()).empty());  // the probe cleans up
+}
+
+TEST_CASE("writable overlay snapshots are volatile: no sync of the upper filesystem", "[overlay]") {
+    TempDir base{"/tmp", "mab-overlay-"};
+    const fs::path snaps = base.path() / "snaps";
+    const int rc = in_user_namespace([&] {
+        if (!overlay_supported(base.path())) return 77;
+        OverlaySnapshotter s(snaps);
+        const fs::path m = s.prepare("one", std::nullopt);
+        // overlay marks a volatile mount's work dir; kernels before 5.10 lack the option.
+        bool is_volatile = false;
+        for (const auto& e : fs::recursive_directory_iterator(snaps))
+            if (e.path().filename() == "volatile" && e.path().parent_path().filename() == "incompat") is_volatile = true;
+        write_file(m / "file", "data");
+        const fs::path committed = s.commit("one");
+        struct utsname u {};
+        ::uname(&u);
+        int major = 0, minor = 0;
+        std::sscanf(u.release, "%d.%d", &major, &minor);
+        const bool kernel_has_volatile = major > 5 || (major == 5 && minor >= 10);
+        return is_volatile == kernel_has_volatile && test::read_file(committed / "file") == "data" ? 0 : 1;
+    });
+    if (rc == 77) {
+        WARN("skipped: overlay cannot be mounted in a user namespace here");
+        return;
+    }
+    CHECK(rc == 0);
 }
