@@ -342,6 +342,16 @@ std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, 
     for (size_t n = 0; n < requests.size(); ++n)
         export_caches(requests[n].cache_to, lowered_requests[n].roots, cache_exchange);
 
+    // Image outputs need only layers, which are in the content store by now. Without a
+    // local/tar output the snapshots go before anything is exported: a RUN's upper
+    // files (say 1 GiB, still dirty in the page cache) are dropped unwritten instead of
+    // competing with the export's own writes, and the work dir is gone sooner.
+    const bool outputs_read_files = std::any_of(requests.begin(), requests.end(), [](const BuildRequest& r) {
+        return r.output &&
+               (r.output->type == exporter::OutputType::local || r.output->type == exporter::OutputType::tar);
+    });
+    if (!outputs_read_files) snapshots.snapshotter->remove_all();
+
     // 4. Each request's images from its results, then its output.
     std::vector<BuildOutcome> outcomes;
     size_t next_ref = 0;

@@ -119,4 +119,13 @@ void NativeSnapshotter::remove(const std::string& key) {
     m_parents.erase(key);
 }
 
+void NativeSnapshotter::remove_all() {
+    std::vector<std::string> keys;
+    {
+        std::lock_guard lock(m_mutex);
+        for (const auto& [key, parent] : m_parents) keys.push_back(key);
+    }
+    for (const std::string& key : keys) remove(key);
+}
+
 } // namespace mab::snapshotter

@@ -34,6 +34,7 @@ public:
     // may be the leftover of an interrupted build).
     bool exists(const std::string& key) const override;
     void remove(const std::string& key) override;
+    void remove_all() override;
 
 private:
     std::filesystem::path m_dir;

@@ -317,6 +317,14 @@ void OverlaySnapshotter::remove(const std::string& key) {
     m_snapshots.erase(found);
 }
 
+void OverlaySnapshotter::remove_all() {
+    std::lock_guard lock(m_mutex);
+    // Every view first: a read-only view names other snapshots' upper dirs as lowers.
+    for (auto& [key, snapshot] : m_snapshots) unmount(snapshot);
+    for (auto& [key, snapshot] : m_snapshots) remove_snapshot_dir(m_dir / snapshot.dir);
+    m_snapshots.clear();
+}
+
 std::optional<Layer> diff_overlay_upper(const fs::path& upper, const std::optional<fs::path>& lower,
                                         oci::ContentStore& store, const LayerOptions& options) {
     UpperDiffer differ(upper, lower, store, options);

@@ -49,6 +49,7 @@ public:
     std::filesystem::path commit(const std::string& key) override;
     bool exists(const std::string& key) const override;
     void remove(const std::string& key) override;
+    void remove_all() override;
 
     // `key`'s upper directory (what its step changed, in overlay's own format).
     std::filesystem::path upper(const std::string& key) const;

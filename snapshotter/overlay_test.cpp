@@ -142,6 +142,13 @@ void exercise_snapshotter(Snapshotter& s, oci::ContentStore& store) {
 
     s.remove("sibling");
     expect(!s.exists("sibling") && !fs::exists(sibling / "gone"), "remove drops the snapshot");
+
+    s.remove_all();
+    expect(!s.exists("base") && !s.exists("child") && !fs::exists(child_view / "keep") &&
+               !fs::exists(grandchild / "dir"),
+           "remove_all drops every snapshot, committed or not");
+    fs::path again = s.prepare("base", std::nullopt);
+    expect(fs::is_empty(again), "a key is free again after remove_all");
 }
 
 bool mounted_under(const fs::path& dir) {

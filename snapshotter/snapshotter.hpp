@@ -39,6 +39,8 @@ public:
     virtual bool exists(const std::string& key) const = 0;
     // Removes the snapshot, committed or not; nothing to do if it is absent.
     virtual void remove(const std::string& key) = 0;
+    // Removes every snapshot this object made (once a build needs no more files).
+    virtual void remove_all() = 0;
 };
 
 enum class SnapshotterChoice { automatic, overlay, native };
