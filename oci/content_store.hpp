@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/atomic_file.hpp"
+#include "oci/background_hash.hpp"
 #include "oci/descriptor.hpp"
 #include "oci/digest.hpp"
 
@@ -38,7 +39,7 @@ public:
     private:
         ContentStore& m_store;
         std::unique_ptr<AtomicFile> m_file;
-        Sha256 m_hash;
+        BackgroundSha256 m_hash;  // a large blob is hashed beside its writing
     };
 
     bool has(const Digest& digest) const;

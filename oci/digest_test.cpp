@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "base/error.hpp"
+#include "oci/background_hash.hpp"
 #include "oci/digest.hpp"
 
 using mab::Error;
@@ -97,4 +99,20 @@ TEST_CASE("bad digests are rejected naming the value", "[digest]") {
         CHECK(std::string(e.what()).find("a\\x0ab") != std::string::npos);
     }
     CHECK_THROWS_AS(Digest::from_sha256_hex("xyz"), Error);
+}
+
+TEST_CASE("sha256 hashed on a background thread equals one-shot", "[digest]") {
+    // Sizes around the 1 MiB batch and the 4-batch queue, written in uneven chunks.
+    for (size_t size : {size_t{0}, size_t{5}, size_t{1} << 20, (size_t{1} << 20) + 1, size_t{9} << 20 | 12345}) {
+        std::string data(size, '\0');
+        for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+        mab::oci::BackgroundSha256 hash;
+        size_t chunk = 7;
+        for (size_t pos = 0; pos < data.size(); pos += chunk, chunk = chunk * 5 % 300007 + 1)
+            hash.update(data.data() + pos, std::min(chunk, data.size() - pos));
+        INFO(size);
+        CHECK(hash.bytes() == size);
+        CHECK(hash.finish() == sha256_of(data));
+        CHECK_THROWS_AS(hash.update("x", 1), Error);
+    }
 }

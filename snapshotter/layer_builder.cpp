@@ -1,6 +1,7 @@
 #include "snapshotter/layer_builder.hpp"
 
 #include "base/error.hpp"
+#include "oci/background_hash.hpp"
 #include "oci/digest.hpp"
 
 namespace mab::snapshotter {
@@ -18,7 +19,8 @@ private:
     oci::ContentStore::Writer& m_writer;
 };
 
-// The tar's bytes: hashed for the diff_id, then passed on to the compressor.
+// The tar's bytes: hashed for the diff_id (on a thread of its own, beside the reading
+// and the compression), then passed on to the compressor.
 class DiffIdSink : public oci::Sink {
 public:
     explicit DiffIdSink(oci::Sink& next) : m_next(next) {}
@@ -32,7 +34,7 @@ public:
 
 private:
     oci::Sink& m_next;
-    oci::Sha256 m_hash;
+    oci::BackgroundSha256 m_hash;
 };
 
 } // namespace
