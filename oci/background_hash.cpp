@@ -15,7 +15,7 @@ namespace mab::oci {
 namespace {
 
 constexpr size_t k_batch = 1 << 20;
-constexpr size_t k_max_queued = 4;  // bounded memory: 4 MiB waiting at most
+constexpr size_t k_max_queued = 2;  // bounded memory: 2 MiB waiting at most
 
 } // namespace
 

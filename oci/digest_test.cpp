@@ -102,7 +102,7 @@ TEST_CASE("bad digests are rejected naming the value", "[digest]") {
 }
 
 TEST_CASE("sha256 hashed on a background thread equals one-shot", "[digest]") {
-    // Sizes around the 1 MiB batch and the 4-batch queue, written in uneven chunks.
+    // Sizes around the 1 MiB batch and the 2-batch queue, written in uneven chunks.
     for (size_t size : {size_t{0}, size_t{5}, size_t{1} << 20, (size_t{1} << 20) + 1, size_t{9} << 20 | 12345}) {
         std::string data(size, '\0');
         for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
