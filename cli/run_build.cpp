@@ -350,7 +350,13 @@ std::vector<BuildOutcome> run_builds(const std::vector<BuildRequest>& requests, 
         return r.output &&
                (r.output->type == exporter::OutputType::local || r.output->type == exporter::OutputType::tar);
     });
-    if (!outputs_read_files) snapshots.snapshotter->remove_all();
+    if (!outputs_read_files) {
+        try {
+            snapshots.snapshotter->remove_all();
+        } catch (const std::exception&) {
+            // Only an early cleanup: the work dir goes at the end of the build anyway.
+        }
+    }
 
     // 4. Each request's images from its results, then its output.
     std::vector<BuildOutcome> outcomes;
