@@ -19,6 +19,9 @@ mounts_before=$(build_mounts)
 
 stop_during_run() {  # stop_during_run SIGNAL
   local sig=$1 pid status
+  # Emptied here, not by the background job's redirection: the loop below could read the
+  # previous build's "started" before the new job truncates the file.
+  : >"$WORK/last.out"
   "$MAB" build --progress=plain "$ctx" >"$WORK/last.out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep "#.* started" "$WORK/last.out" >/dev/null && break; sleep 0.1; done
@@ -66,6 +69,7 @@ DOCKERFILE
   mkdir -p "$WORK/user-root" && chown "$user" "$WORK/user-root"
   chmod -R a+rX "$WORK"
   as_user() { runuser -u "$user" -- env MAB_ROOT="$WORK/user-root" MAB_CONFIG=/nonexistent "$WORK/mab" build "$ctx"; }
+  : >"$WORK/last.out"  # as above: no "started" from an earlier build
   as_user >"$WORK/last.out" 2>&1 &
   for _ in $(seq 100); do grep "#.* started" "$WORK/last.out" >/dev/null && break; sleep 0.1; done
   grep "#.* started" "$WORK/last.out" >/dev/null || fail "the rootless RUN did not start"
