@@ -13,6 +13,7 @@
 
 #include "base/error.hpp"
 #include "base/unique_fd.hpp"
+#include "engine/ops/entry_copier.hpp"
 #include "engine/ops/root_paths.hpp"
 #include "engine/ops/user_lookup.hpp"
 #include "engine/ops/wildcard.hpp"
@@ -75,26 +76,14 @@ const MappedIds& mapped_ids() {
     return ids;
 }
 
-std::string read_link_at(int dir, const std::string& name, const std::string& path) {
-    std::string target(256, '\0');
-    for (;;) {
-        const ssize_t n = ::readlinkat(dir, name.c_str(), target.data(), target.size());
-        if (n < 0) throw_errno("readlink", path);
-        if (static_cast<size_t>(n) < target.size()) {
-            target.resize(static_cast<size_t>(n));
-            return target;
-        }
-        target.resize(target.size() * 2);
-    }
-}
-
 class DirectCopy {
 public:
     DirectCopy(const graph::CopyAction& action, const FileOpInput& source, oci::ContentStore& store,
                const snapshotter::LayerOptions& options, int64_t created_mtime,
                std::optional<snapshotter::Ownership> owner)
         : m_action(action), m_source(source), m_root(source.rootfs), m_store(store), m_options(options),
-          m_created_mtime(created_mtime), m_owner(owner) {}
+          m_created_mtime(created_mtime), m_owner(owner),
+          m_metadata{owner, action.preserve_owner, action.chmod} {}
 
     // nullopt: stepped aside before anything was committed.
     std::optional<DirectCopyResult> run() {
@@ -161,20 +150,12 @@ private:
     }
 
     snapshotter::Ownership owner_for(const struct stat& st) const {
-        snapshotter::Ownership o{0, 0};
-        if (m_owner) {
-            o = *m_owner;
-        } else if (m_action.preserve_owner) {
-            o = {st.st_uid, st.st_gid};
-        }
+        const snapshotter::Ownership o = copied_owner(m_metadata, st);
         if (!mapped_ids().holds(o)) throw StepAside{};
         return o;
     }
 
-    mode_t mode_for(const struct stat& st) const {
-        if (m_action.chmod) return static_cast<mode_t>(*m_action.chmod & 07777);
-        return st.st_mode & 07777;
-    }
+    mode_t mode_for(const struct stat& st) const { return copied_mode(m_metadata, st); }
 
     // Source directory `dir` (named `path`): its entries, by name, under `dest`.
     void add_contents(int dir, const std::string& path, const std::string& dest,
@@ -227,6 +208,7 @@ private:
     const snapshotter::LayerOptions& m_options;
     int64_t m_created_mtime;
     std::optional<snapshotter::Ownership> m_owner;
+    CopyMetadata m_metadata;  // the owner and mode rules the snapshot path's copier uses
     std::unique_ptr<snapshotter::LayerBuilder> m_builder;
 };
 

@@ -90,16 +90,6 @@ void copy_xattrs(int from, int to, const std::string& path) {
     }
 }
 
-std::string read_link(int dir, const std::string& name, const std::string& path) {
-    std::vector<char> buf(256);
-    for (;;) {
-        const ssize_t n = ::readlinkat(dir, name.c_str(), buf.data(), buf.size());
-        if (n < 0) throw_errno("readlink", path);
-        if (static_cast<size_t>(n) < buf.size()) return std::string(buf.data(), static_cast<size_t>(n));
-        buf.resize(buf.size() * 2);
-    }
-}
-
 // Owner first: chown clears set-id bits, so the mode comes after it.
 void set_fd_metadata(int fd, snapshotter::Ownership owner, mode_t mode, const timespec& mtime,
                      const std::string& path) {
@@ -115,16 +105,20 @@ EntryCopier::EntryCopier(snapshotter::RootFs& dest, CopyMetadata metadata, DirTi
                          const ContextFilter* source_filter)
     : m_dest(dest), m_metadata(std::move(metadata)), m_times(times), m_filter(source_filter) {}
 
-snapshotter::Ownership EntryCopier::owner_for(const struct stat& st) const {
-    if (m_metadata.chown) return *m_metadata.chown;
-    if (m_metadata.preserve_owner) return {st.st_uid, st.st_gid};
+snapshotter::Ownership copied_owner(const CopyMetadata& metadata, const struct stat& st) {
+    if (metadata.chown) return *metadata.chown;
+    if (metadata.preserve_owner) return {st.st_uid, st.st_gid};
     return {0, 0};
 }
 
-mode_t EntryCopier::mode_for(const struct stat& st) const {
-    if (m_metadata.chmod) return static_cast<mode_t>(*m_metadata.chmod & 07777);
+mode_t copied_mode(const CopyMetadata& metadata, const struct stat& st) {
+    if (metadata.chmod) return static_cast<mode_t>(*metadata.chmod & 07777);
     return st.st_mode & 07777;
 }
+
+snapshotter::Ownership EntryCopier::owner_for(const struct stat& st) const { return copied_owner(m_metadata, st); }
+
+mode_t EntryCopier::mode_for(const struct stat& st) const { return copied_mode(m_metadata, st); }
 
 void EntryCopier::copy_entry(const SourceEntry& src, const DestSlot& dest, const ContextFilter::Dir* filtered) {
     const std::string dest_path = join_path(dest.dir_path, dest.name);
@@ -220,7 +214,7 @@ void EntryCopier::copy_regular(const SourceEntry& src, const DestSlot& dest) {
 
 void EntryCopier::copy_symlink(const SourceEntry& src, const DestSlot& dest) {
     const std::string dest_path = join_path(dest.dir_path, dest.name);
-    const std::string target = read_link(src.dir, src.name, src.path);
+    const std::string target = read_link_at(src.dir, src.name, src.path);
     if (::symlinkat(target.c_str(), dest.dir, dest.name.c_str()) != 0) throw_errno("symlink", dest_path);
     const snapshotter::Ownership owner = owner_for(src.st);
     snapshotter::change_owner_at(dest.dir, dest.name, owner, dest_path);

@@ -28,6 +28,12 @@ struct CopyMetadata {
     std::optional<uint32_t> chmod;                // permission bits for files and dirs
 };
 
+// The owner and permission bits a copied entry gets from its source's lstat: the
+// --chown owner, else the source's (preserve_owner) or 0:0; the --chmod bits, else the
+// source's. Shared with the direct COPY-to-layer path, which must write the same.
+snapshotter::Ownership copied_owner(const CopyMetadata& metadata, const struct stat& st);
+mode_t copied_mode(const CopyMetadata& metadata, const struct stat& st);
+
 // A source entry: its parent directory fd, its name there, a path for messages and
 // its lstat.
 struct SourceEntry {

@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -85,6 +87,16 @@ UniqueFd open_regular(int dir, const std::string& name, const std::string& displ
     return fd;
 }
 
+
+std::string read_link_at(int dir, const std::string& name, const std::string& display_path) {
+    std::vector<char> buf(256);
+    for (;;) {
+        const ssize_t n = ::readlinkat(dir, name.c_str(), buf.data(), buf.size());
+        if (n < 0) throw_errno("readlink", display_path);
+        if (static_cast<size_t>(n) < buf.size()) return std::string(buf.data(), static_cast<size_t>(n));
+        buf.resize(buf.size() * 2);
+    }
+}
 
 std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
 

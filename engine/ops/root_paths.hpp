@@ -47,6 +47,9 @@ std::optional<UniqueFd> open_dir(const snapshotter::RootFs& root, std::string_vi
 UniqueFd open_regular(int dir, const std::string& name, const std::string& display_path);
 
 
+// The target of symlink `name` in directory `dir`; errors name `display_path`.
+std::string read_link_at(int dir, const std::string& name, const std::string& display_path);
+
 // "/proc/self/fd/N": a path that names exactly the open file `fd`, for libraries that
 // take paths (libarchive).
 std::string fd_path(int fd);
